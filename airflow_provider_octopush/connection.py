@@ -1,0 +1,125 @@
+"""The Octopush connection: its fields, its extras and their defaults, read in one place.
+
+login = API login (the account e-mail), password = API key, host = API base URL
+(empty for Octopush itself). Extras: ``timeout`` and ``max_retries``. This module
+imports neither Airflow nor ``requests``, so the provider info can use it cheaply.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+CONN_TYPE = "octopush"
+DEFAULT_CONN_ID = "octopush_default"
+DEFAULT_BASE_URL = "https://api.octopush.com/v1/public"
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_RETRIES = 3
+MAX_RETRIES_LIMIT = 10
+
+
+class ConnectionConfigError(ValueError):
+    """The Octopush connection is incomplete or one of its extras is invalid."""
+
+
+@dataclass(frozen=True)
+class OctopushSettings:
+    """What the hook needs from a connection, validated."""
+
+    base_url: str
+    login: str
+    api_key: str
+    timeout: float
+    max_retries: int
+
+    def __repr__(self) -> str:
+        # the dataclass default would print the key into any log line or traceback
+        return (
+            f"OctopushSettings(base_url={self.base_url!r}, login={self.login!r}, api_key='***', "
+            f"timeout={self.timeout!r}, max_retries={self.max_retries!r})"
+        )
+
+
+def base_url_from(host: str | None, port: int | None = None) -> str:
+    """Empty host: Octopush. A host with a scheme: used as given, path included. A bare host: https."""
+    host = (host or "").strip()
+    if not host:
+        return DEFAULT_BASE_URL
+    if "://" in host:
+        return host.rstrip("/")
+    netloc = f"{host}:{port}" if port else host
+    return f"https://{netloc}".rstrip("/")
+
+
+def _number(conn_id: str, name: str, raw: Any, *, integer: bool) -> float | int:
+    rule = "a whole number of 0 or more" if integer else "a number of seconds greater than 0"
+    problem = f"connection {conn_id!r}: extra {name!r} is {raw!r}; it must be {rule}"
+    if isinstance(raw, bool):
+        raise ConnectionConfigError(problem)
+    try:
+        value = float(str(raw).strip()) if isinstance(raw, str) else float(raw)
+    except (TypeError, ValueError):
+        raise ConnectionConfigError(problem) from None
+    if not math.isfinite(value) or (integer and (value < 0 or not value.is_integer())) or (not integer and value <= 0):
+        raise ConnectionConfigError(problem)
+    return int(value) if integer else value
+
+
+def settings_from(
+    conn_id: str, *, host: str | None, port: int | None, login: str | None, password: str | None, extra: dict[str, Any]
+) -> OctopushSettings:
+    """Validate the parts of a connection; every error names the connection and the field."""
+    if not login:
+        raise ConnectionConfigError(
+            f"connection {conn_id!r}: login is empty; set it to your Octopush API login (e-mail)"
+        )
+    if not password:
+        raise ConnectionConfigError(f"connection {conn_id!r}: password is empty; set it to your Octopush API key")
+    timeout = extra.get("timeout")
+    max_retries = extra.get("max_retries")
+    retries = (
+        DEFAULT_MAX_RETRIES if max_retries in (None, "") else _number(conn_id, "max_retries", max_retries, integer=True)
+    )
+    if retries > MAX_RETRIES_LIMIT:
+        raise ConnectionConfigError(
+            f"connection {conn_id!r}: extra 'max_retries' is {max_retries!r}; it must be {MAX_RETRIES_LIMIT} or less"
+        )
+    return OctopushSettings(
+        base_url=base_url_from(host, port),
+        login=login,
+        api_key=password,
+        timeout=DEFAULT_TIMEOUT
+        if timeout in (None, "")
+        else float(_number(conn_id, "timeout", timeout, integer=False)),
+        max_retries=int(retries),
+    )
+
+
+# The connection form, for the provider info (Airflow 3.2+) and the hook's legacy methods (3.1).
+UI_FIELD_BEHAVIOUR: dict[str, Any] = {
+    "hidden-fields": ["port", "schema"],
+    "relabeling": {"login": "API login (e-mail)", "password": "API key", "host": "API base URL"},
+    "placeholders": {
+        "login": "you@example.com",
+        "password": "your Octopush API key",
+        "host": f"empty for {DEFAULT_BASE_URL}",
+        "timeout": str(int(DEFAULT_TIMEOUT)),
+        "max_retries": str(DEFAULT_MAX_RETRIES),
+    },
+}
+CONN_FIELDS: dict[str, Any] = {
+    "timeout": {
+        "label": "Timeout (seconds)",
+        "description": f"Optional. Seconds to wait for each HTTP request to Octopush. Default {int(DEFAULT_TIMEOUT)}.",
+        "schema": {"type": ["number", "null"], "exclusiveMinimum": 0},
+    },
+    "max_retries": {
+        "label": "Max retries",
+        "description": (
+            "Optional. Retries of a transient failure (network error, 429, 500, 502, 503, 504), "
+            f"with back-off. Default {DEFAULT_MAX_RETRIES}, at most {MAX_RETRIES_LIMIT}."
+        ),
+        "schema": {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_RETRIES_LIMIT},
+    },
+}

@@ -1,0 +1,41 @@
+"""Provider info for Airflow's ``apache_airflow_provider`` entry point."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_provider_octopush.connection import CONN_FIELDS, CONN_TYPE, UI_FIELD_BEHAVIOUR
+
+
+def get_provider_info() -> dict[str, Any]:
+    """Describe the provider; the version comes from the installed distribution."""
+    return {
+        "package-name": "airflow-provider-octopush",
+        "name": "Octopush",
+        "description": "Octopush voice campaigns (text-to-speech calls to a contact list or tag) for Apache Airflow.",
+        "integrations": [
+            {
+                "integration-name": "Octopush",
+                "external-doc-url": "https://dev.octopush.com/",
+                "tags": ["service"],
+            }
+        ],
+        "hooks": [
+            {"integration-name": "Octopush", "python-modules": ["airflow_provider_octopush.hooks.octopush"]},
+        ],
+        "operators": [
+            {
+                "integration-name": "Octopush",
+                "python-modules": ["airflow_provider_octopush.operators.voice_campaign"],
+            },
+        ],
+        "connection-types": [
+            {
+                "connection-type": CONN_TYPE,
+                "hook-class-name": "airflow_provider_octopush.hooks.octopush.OctopushHook",
+                "hook-name": "Octopush",
+                "ui-field-behaviour": UI_FIELD_BEHAVIOUR,
+                "conn-fields": CONN_FIELDS,
+            }
+        ],
+    }

@@ -1,0 +1,380 @@
+"""OctopushHook: every HTTP call to the Octopush API goes through here.
+
+One ``requests.Session`` per hook (kept-alive connection, both auth headers), a
+timeout on every request, and retries that can never create a second campaign:
+a request is replayed after it may have reached Octopush only when replaying is
+harmless (a read, or a create carrying a ``request_id`` that Octopush de-duplicates).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from email.utils import parsedate_to_datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import requests
+from airflow.sdk import BaseHook
+from urllib3.exceptions import NewConnectionError
+
+from airflow_provider_octopush.connection import (
+    CONN_FIELDS,
+    CONN_TYPE,
+    DEFAULT_CONN_ID,
+    UI_FIELD_BEHAVIOUR,
+    OctopushSettings,
+    settings_from,
+)
+from airflow_provider_octopush.exceptions import (
+    OctopushApiError,
+    OctopushAuthError,
+    OctopushDuplicateRequestError,
+    OctopushError,
+    OctopushNetworkError,
+)
+from airflow_provider_octopush.validation import normalize_campaign
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+CODE_DUPLICATE_REQUEST = 120
+# What to do about the Octopush error codes a user can act on.
+ERROR_HINTS: dict[int, str] = {
+    101: "the API login or key is wrong: fix the Octopush connection",
+    104: "not enough credit: top up the Octopush account",
+    105: "not enough credit: top up the Octopush account",
+    106: "the sender is badly formed: 3 to 11 letters or digits",
+    107: "the text is missing",
+    113: "the Octopush account is not validated yet",
+    114: "the Octopush account is under fraud review: contact Octopush",
+    126: "a campaign already awaits validation: send or cancel it first",
+    127: "a campaign is being processed: wait for it to finish",
+    131: "the campaign was not found: check the ticket number",
+    132: "the campaign was already sent",
+    153: "the route is congested: retry later",
+    201: "the feature is not enabled: switch on the Voice SMS add-on in Octopush",
+    207: "the feature is not enabled: switch on the Voice SMS add-on in Octopush",
+    303: "the contact list does not exist: check list_name",
+}
+
+
+class OctopushHook(BaseHook):
+    """Talks to the Octopush HTTP API with the credentials of an ``octopush`` connection.
+
+    :param octopush_conn_id: the connection (login = API login, password = API key,
+        host = base URL, empty for Octopush itself; extras ``timeout``, ``max_retries``).
+    :param retry_backoff: first back-off in seconds, doubled at each retry, with jitter.
+    :param max_retry_wait: the longest single wait, ``Retry-After`` included.
+    """
+
+    conn_name_attr = "octopush_conn_id"
+    default_conn_name = DEFAULT_CONN_ID
+    conn_type = CONN_TYPE
+    hook_name = "Octopush"
+
+    def __init__(
+        self, octopush_conn_id: str = DEFAULT_CONN_ID, *, retry_backoff: float = 1.0, max_retry_wait: float = 60.0
+    ) -> None:
+        super().__init__()
+        self.octopush_conn_id = octopush_conn_id
+        self.retry_backoff = retry_backoff
+        self.max_retry_wait = max_retry_wait
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """The form of Airflow 3.1, from the same definition as the provider info."""
+        return {key.replace("-", "_"): value for key, value in UI_FIELD_BEHAVIOUR.items()}
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """The extras' widgets for Airflow 3.1, whose UI still asks the hook."""
+        from flask_babel import lazy_gettext
+        from wtforms import DecimalField, IntegerField
+        from wtforms.validators import NumberRange, Optional
+
+        fields = {"timeout": DecimalField, "max_retries": IntegerField}
+        widgets = {}
+        for name, field_class in fields.items():
+            schema = CONN_FIELDS[name]["schema"]
+            low = schema.get("minimum", schema.get("exclusiveMinimum"))
+            widgets[name] = field_class(
+                lazy_gettext(CONN_FIELDS[name]["label"]),
+                validators=[Optional(), NumberRange(min=low, max=schema.get("maximum"))],
+                description=CONN_FIELDS[name]["description"],
+            )
+        return widgets
+
+    @cached_property
+    def settings(self) -> OctopushSettings:
+        """The connection, read and validated once per hook."""
+        from airflow.sdk.log import mask_secret
+
+        conn = self.get_connection(self.octopush_conn_id)
+        if conn.password:
+            mask_secret(conn.password)
+        try:
+            return settings_from(
+                self.octopush_conn_id,
+                host=conn.host,
+                port=conn.port,
+                login=conn.login,
+                password=conn.password,
+                extra=conn.extra_dejson,
+            )
+        except ValueError as err:
+            raise OctopushError(f"Invalid Octopush connection: {err}") from None
+
+    @cached_property
+    def session(self) -> requests.Session:
+        """One session per hook, so that every call reuses the kept-alive connection."""
+        from importlib.metadata import version
+
+        session = requests.Session()
+        session.headers.update(
+            {
+                "api-login": self.settings.login,
+                "api-key": self.settings.api_key,
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "User-Agent": f"airflow-provider-octopush/{version('airflow-provider-octopush')}",
+            }
+        )
+        return session
+
+    def get_conn(self) -> requests.Session:
+        """The session, ready to call Octopush."""
+        return self.session
+
+    def close(self) -> None:
+        """Close the session's connections, if a session was opened."""
+        if "session" in self.__dict__:
+            self.session.close()
+            del self.session
+
+    def create_voice_campaign_on_list(
+        self,
+        *,
+        text: str,
+        list_name: str | None = None,
+        tag_name: str | None = None,
+        segmentation: str | None = None,
+        sender: str | None = None,
+        send_at: str | None = None,
+        voice_gender: str | None = None,
+        voice_language: str | None = None,
+        simulation_mode: bool | None = None,
+        auto_remove_blacklisted_numbers: bool | None = None,
+        get_back_pressed_keys: bool | None = None,
+        request_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Create (prepare) a voice campaign on a list or tag; return Octopush's parsed answer.
+
+        Every value is checked first (see :mod:`airflow_provider_octopush.validation`);
+        None is not sent. With a ``request_id`` a lost answer is safely retried: Octopush
+        answers code 120 instead of creating a second campaign, raised here as
+        :class:`OctopushDuplicateRequestError`. Without one, a request that may have
+        reached Octopush is never retried.
+        """
+        payload = normalize_campaign(
+            {
+                "list_name": list_name,
+                "tag_name": tag_name,
+                "segmentation": segmentation,
+                "text": text,
+                "sender": sender,
+                "send_at": send_at,
+                "voice_gender": voice_gender,
+                "voice_language": voice_language,
+                "simulation_mode": simulation_mode,
+                "auto_remove_blacklisted_numbers": auto_remove_blacklisted_numbers,
+                "get_back_pressed_keys": get_back_pressed_keys,
+                "request_id": request_id,
+            }
+        )
+        return self._request(
+            "POST", "/voice-campaign-on-list/create", json=payload, replay_safe="request_id" in payload
+        )
+
+    def check_balance(self, product_name: str | None = None, country_code: str | None = None) -> dict[str, Any]:
+        """The account's credit; with ``product_name`` and ``country_code`` (together), for that product and country."""
+        if (product_name is None) != (country_code is None):
+            raise ValueError("check_balance: give product_name and country_code together, or neither")
+        params = {"product_name": product_name, "country_code": country_code} if product_name else None
+        return self._request("GET", "/wallet/check-balance", params=params, replay_safe=True)
+
+    def test_connection(self) -> tuple[bool, str]:
+        """Read the balance (no side effect, no cost): proves the URL, the login and the key."""
+        try:
+            balance = self._request("GET", "/wallet/check-balance", replay_safe=True, max_retries=0)
+        except Exception as err:  # the UI's Test button shows any failure as text
+            return False, str(err)
+        finally:
+            self.close()
+        amount, unit = balance.get("amount"), balance.get("unit", "")
+        where = f"Connected to Octopush at {self.settings.base_url} as {self.settings.login}"
+        return True, f"{where}: balance {amount} {unit}".rstrip()
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        replay_safe: bool,
+        params: Mapping[str, Any] | None = None,
+        json: Mapping[str, Any] | None = None,
+        max_retries: int | None = None,
+    ) -> dict[str, Any]:
+        """Send one API request, retrying transient failures, and return the parsed JSON body.
+
+        ``replay_safe`` says whether sending the request twice does no harm. If not,
+        only failures that prove the request never reached Octopush (connection
+        refused or not established, 429) are retried.
+        """
+        settings = self.settings
+        url = settings.base_url + path
+        retries = settings.max_retries if max_retries is None else max_retries
+        for attempt in range(retries + 1):
+            last_try = attempt == retries
+            try:
+                response = self.session.request(method, url, params=params, json=json, timeout=settings.timeout)
+            except requests.RequestException as err:
+                reached = not _never_sent(err)
+                failure = OctopushNetworkError(
+                    f"{method} {path} failed: {type(err).__name__}: {_first_line(err)}. "
+                    + (
+                        "The request may have reached Octopush, so it was not retried (it is not safe to replay)."
+                        if reached and not replay_safe
+                        else f"Gave up after {attempt + 1} attempt(s). Check the network and the connection's host "
+                        f"({settings.base_url}), or raise the 'timeout' / 'max_retries' extras."
+                    )
+                )
+                if last_try or (reached and not replay_safe):
+                    raise failure from None
+                self._wait(attempt, f"{type(err).__name__} on {method} {path}", retry_after=None)
+                continue
+            status = response.status_code
+            if status in TRANSIENT_STATUSES and not last_try and (replay_safe or status == 429):
+                self._wait(
+                    attempt, f"HTTP {status} on {method} {path}", retry_after=response.headers.get("Retry-After")
+                )
+                continue
+            return self._parse(response, method, path, replayed=attempt > 0)
+        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+    def _wait(self, attempt: int, reason: str, *, retry_after: str | None) -> None:
+        delay = retry_delay(attempt, self.retry_backoff, self.max_retry_wait, retry_after)
+        self.log.warning("Octopush: %s; retry %d in %.1f s", reason, attempt + 1, delay)
+        time.sleep(delay)
+
+    def _parse(self, response: requests.Response, method: str, path: str, *, replayed: bool) -> dict[str, Any]:
+        status = response.status_code
+        body = _json_object(response)
+        if 200 <= status < 300:
+            if body is None and response.content.strip():
+                raise OctopushApiError(
+                    f"{method} {path}: Octopush answered HTTP {status} with a body that is not a JSON object "
+                    f"({_snippet(response)}). Check the connection's host: it may point at a proxy or a web page.",
+                    status=status,
+                )
+            return body or {}
+        code = _int_or_none(body.get("code")) if body else None
+        api_message = str(body.get("message", "")) if body else None
+        what = f"{method} {path}: Octopush answered HTTP {status}"
+        if body is None:
+            what += f" with a body that is not a JSON object ({_snippet(response)})"
+        else:
+            what += f", code {code}: {api_message or '(no message)'}"
+        what = what.replace(self.settings.api_key, "***")
+        if status == 401 or code == 101:
+            raise OctopushAuthError(
+                f"{what}. The API login or key is wrong, or the key was revoked: fix the password (API key) and login "
+                f"of connection {self.octopush_conn_id!r}, then clear the task.",
+                status=status,
+                code=code,
+                api_message=api_message,
+            )
+        if code == CODE_DUPLICATE_REQUEST:
+            earlier = (
+                "an earlier attempt of this very call reached Octopush but its answer was lost"
+                if replayed
+                else "an earlier attempt (for example a previous try of this task) already created it"
+            )
+            raise OctopushDuplicateRequestError(
+                f"{what}. A campaign with this request_id exists: {earlier}. Nothing was created twice. Find the "
+                "campaign in the Octopush web interface; a list campaign is not sent until it is validated.",
+                status=status,
+                code=code,
+                api_message=api_message,
+            )
+        hint = ERROR_HINTS.get(code or 0)
+        if hint is None:
+            hint = (
+                "a transient server failure persisted: retry later"
+                if status in TRANSIENT_STATUSES
+                else "check the parameters"
+            )
+        raise OctopushApiError(f"{what}. What to do: {hint}.", status=status, code=code, api_message=api_message)
+
+
+def ticket_from(response: Mapping[str, Any]) -> str:
+    """The ticket of a created campaign; older clients read it as ``vocal_ticket``."""
+    ticket = response.get("ticket_number") or response.get("vocal_ticket")
+    if not isinstance(ticket, str) or not ticket:
+        raise OctopushApiError(
+            f"Octopush answered the create call without a ticket_number (keys: {sorted(response)}); "
+            "the campaign may exist: check the Octopush web interface before running the task again."
+        )
+    return ticket
+
+
+def retry_delay(attempt: int, backoff: float, cap: float, retry_after: str | None) -> float:
+    """Seconds before retry ``attempt + 1``: ``Retry-After`` if the server gave one, else exponential with jitter.
+
+    ``Retry-After`` may be seconds or an HTTP date; either way it is capped at ``cap``.
+    """
+    if retry_after:
+        try:
+            seconds = float(retry_after)
+        except ValueError:
+            try:
+                seconds = parsedate_to_datetime(retry_after).timestamp() - time.time()
+            except (TypeError, ValueError):
+                seconds = None
+        if seconds is not None:
+            return min(max(seconds, 0.0), cap)
+    return min(backoff * 2**attempt, cap) * random.uniform(0.5, 1.0)
+
+
+def _never_sent(err: requests.RequestException) -> bool:
+    """True when the request provably never left: no connection was ever established."""
+    if isinstance(err, requests.ConnectTimeout):
+        return True
+    reason = getattr(err.args[0], "reason", None) if err.args else None
+    return isinstance(reason, NewConnectionError)
+
+
+def _json_object(response: requests.Response) -> dict[str, Any] | None:
+    """The body as a dict, or None when it is empty, not JSON, or JSON of another shape."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _int_or_none(value: object) -> int | None:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
+
+
+def _snippet(response: requests.Response) -> str:
+    text = " ".join(response.text[:120].split())
+    return repr(text) + ("..." if len(response.text) > 120 else "") if text else "empty"
+
+
+def _first_line(err: Exception) -> str:
+    return (str(err).splitlines() or [""])[0][:300]

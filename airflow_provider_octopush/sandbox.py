@@ -1,0 +1,285 @@
+"""octopush-sandbox: a local stand-in for the Octopush API, for demos, tests and DAG authors.
+
+It implements the endpoints this provider calls, with the documented behaviour: both
+auth headers checked (401 otherwise), the parameter rules of
+:mod:`airflow_provider_octopush.validation`, code 120 on a repeated ``request_id``,
+and tickets like ``voice_5f3fbce61266e``. Unlike Octopush, which repairs bad input
+silently, the sandbox refuses anything but the canonical form, so that a provider
+bug shows up as an error instead of a quietly different campaign.
+
+Test hooks under ``/_sandbox/`` (no auth, loopback only): ``GET campaigns``,
+``GET requests``, ``POST faults`` (inject failures into the next requests) and
+``POST reset``. Run ``octopush-sandbox --help``. Never imported by the hook or operator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from airflow_provider_octopush.validation import CampaignParameterError, normalize_campaign
+
+DEFAULT_LOGIN = "demo@example.com"
+DEFAULT_API_KEY = "sandbox-api-key-0123456789"
+API_PREFIX = "/v1/public"
+# Octopush's codes for the parameters that have one; others get 100 (our choice: undocumented).
+PARAMETER_CODES = {"text": 107, "sender": 106}
+
+
+@dataclass
+class Campaign:
+    """A campaign as the sandbox keeps it."""
+
+    ticket_number: str
+    request_id: str | None
+    payload: dict[str, Any]
+    created_at: float
+
+
+@dataclass
+class Fault:
+    """A failure to inject into the next ``times`` requests on ``path``.
+
+    ``status``: answer with it (and ``body``, ``headers``) without acting.
+    ``drop``: ``"before"`` closes the connection without acting, ``"after"`` acts first
+    (the answer is lost after Octopush did the work). ``delay``: sleep first, then act.
+    """
+
+    path: str
+    times: int = 1
+    status: int | None = None
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    drop: str | None = None
+    delay: float = 0.0
+
+
+class SandboxState:
+    """Everything the sandbox remembers, behind one lock."""
+
+    def __init__(self, login: str, api_key: str, balance: float) -> None:
+        self.login = login
+        self.api_key = api_key
+        self.balance = balance
+        self.lock = threading.Lock()
+        self.campaigns: dict[str, Campaign] = {}
+        self.by_request_id: dict[str, str] = {}
+        self.faults: list[Fault] = []
+        self.requests: list[dict[str, Any]] = []
+
+    def reset(self) -> None:
+        with self.lock:
+            self.campaigns.clear()
+            self.by_request_id.clear()
+            self.faults.clear()
+            self.requests.clear()
+
+    def take_fault(self, path: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.path == path and fault.times > 0:
+                    fault.times -= 1
+                    return fault
+        return None
+
+
+class ApiError(Exception):
+    """An Octopush error answer: HTTP status, code, message."""
+
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+class SandboxHandler(BaseHTTPRequestHandler):
+    """Routes one request; the state lives on the server."""
+
+    server: SandboxServer
+    protocol_version = "HTTP/1.1"  # keep-alive, as the real API behind its load balancer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
+    def _handle(self, method: str) -> None:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if url.path.startswith("/_sandbox/"):
+            self._admin(method, url.path.removeprefix("/_sandbox/"), raw)
+            return
+        path = url.path.removeprefix(API_PREFIX)
+        state = self.server.state
+        with state.lock:
+            state.requests.append(
+                {"method": method, "path": path, "at": time.time(), "body": raw.decode(errors="replace")}
+            )
+        fault = state.take_fault(path)
+        if fault and fault.status is not None:
+            self._send(fault.status, fault.body, fault.headers)
+            return
+        if fault and fault.drop == "before":
+            self._drop()
+            return
+        if fault and fault.delay:
+            time.sleep(fault.delay)
+        try:
+            self._check_auth()
+            status, body = self._route(method, path, parse_qs(url.query), raw)
+        except ApiError as err:
+            status, body = err.status, {"code": err.code, "message": err.message}
+        if fault and fault.drop == "after":
+            self._drop()
+            return
+        self._send(status, body)
+
+    def _check_auth(self) -> None:
+        state = self.server.state
+        login_ok = secrets.compare_digest(self.headers.get("api-login", ""), state.login)
+        key_ok = secrets.compare_digest(self.headers.get("api-key", ""), state.api_key)
+        if not (login_ok and key_ok):
+            raise ApiError(401, 101, "Authentication failed: check the api-login and api-key headers")
+
+    def _route(self, method: str, path: str, query: dict[str, list[str]], raw: bytes) -> tuple[int, Any]:
+        if (method, path) == ("POST", "/voice-campaign-on-list/create"):
+            return self._create(_json_body(raw))
+        if (method, path) == ("GET", "/wallet/check-balance"):
+            return self._balance(query)
+        raise ApiError(404, 404, f"no endpoint {method} {path} in the sandbox")
+
+    def _create(self, body: dict[str, Any]) -> tuple[int, Any]:
+        try:
+            canonical = normalize_campaign(body)
+        except CampaignParameterError as err:
+            raise ApiError(400, PARAMETER_CODES.get(err.parameter, 100), str(err)) from None
+        for name, value in body.items():
+            if canonical.get(name) != value or type(canonical.get(name)) is not type(value):
+                raise ApiError(400, 100, f"parameter {name!r}: {value!r} is not in canonical form")
+        state = self.server.state
+        request_id = canonical.get("request_id")
+        with state.lock:
+            if request_id and request_id in state.by_request_id:
+                raise ApiError(400, 120, "A request with the same request_id already exists")
+            ticket = "voice_" + secrets.token_hex(7)[:13]
+            state.campaigns[ticket] = Campaign(ticket, request_id, canonical, time.time())
+            if request_id:
+                state.by_request_id[request_id] = ticket
+        return 201, {"ticket_number": ticket}
+
+    def _balance(self, query: dict[str, list[str]]) -> tuple[int, Any]:
+        if ("product_name" in query) != ("country_code" in query):
+            raise ApiError(400, 100, "product_name and country_code go together")
+        return 200, {"amount": self.server.state.balance, "unit": "euros"}
+
+    def _admin(self, method: str, what: str, raw: bytes) -> None:
+        state = self.server.state
+        if (method, what) == ("GET", "campaigns"):
+            with state.lock:
+                self._send(200, [asdict(campaign) for campaign in state.campaigns.values()])
+        elif (method, what) == ("GET", "requests"):
+            with state.lock:
+                self._send(200, list(state.requests))
+        elif (method, what) == ("POST", "faults"):
+            faults = [Fault(**item) for item in json.loads(raw or b"[]")]
+            with state.lock:
+                state.faults.extend(faults)
+            self._send(200, {"queued": len(faults)})
+        elif (method, what) == ("POST", "reset"):
+            state.reset()
+            self._send(200, {"reset": True})
+        else:
+            self._send(404, {"code": 404, "message": f"no sandbox admin endpoint {method} {what}"})
+
+    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        if body is None:
+            data = b""
+        elif isinstance(body, str):
+            data = body.encode()
+        else:
+            data = json.dumps(body).encode()
+        self.send_response(status)
+        headers = {"Content-Type": "application/json", **(headers or {})}
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _drop(self) -> None:
+        """Close the connection without an answer, as a reset or a crashed proxy would."""
+        self.close_connection = True
+        self.wfile.flush()
+        self.connection.shutdown(2)
+
+
+def _json_body(raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError:
+        raise ApiError(400, 100, "the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, 100, "the body must be a JSON object")
+    return body
+
+
+class SandboxServer(ThreadingHTTPServer):
+    """The sandbox HTTP server; ``url`` is the base URL to put in the connection's host."""
+
+    daemon_threads = True
+
+    def __init__(self, state: SandboxState, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False) -> None:
+        super().__init__((host, port), SandboxHandler)
+        self.state = state
+        self.verbose = verbose
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}{API_PREFIX}"
+
+    def start_in_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self.serve_forever, name="octopush-sandbox", daemon=True)
+        thread.start()
+        return thread
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``octopush-sandbox`` console script."""
+    parser = argparse.ArgumentParser(prog="octopush-sandbox", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="port (0: any free one; default: 8765)")
+    parser.add_argument("--login", default=DEFAULT_LOGIN, help=f"API login to accept (default: {DEFAULT_LOGIN})")
+    parser.add_argument("--api-key", default=DEFAULT_API_KEY, help="API key to accept (default: the demo key)")
+    parser.add_argument("--balance", type=float, default=100.0, help="credit reported by check-balance")
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    args = parser.parse_args(argv)
+    server = SandboxServer(
+        SandboxState(args.login, args.api_key, args.balance), args.host, args.port, verbose=args.verbose
+    )
+    print(f"octopush-sandbox listening on {server.url}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()
