@@ -66,7 +66,7 @@ class CampaignParameterError(ValueError):
         self.parameter = parameter
         self.problem = problem
         self.rule = rule
-        super().__init__(f"Octopush parameter {parameter!r}: {problem}. Rule: {rule}.")
+        super().__init__(f"Parameter {parameter!r}: {problem}. Rule: {rule}.")
 
 
 def _describe(value: object) -> str:
@@ -86,7 +86,7 @@ def _choice(name: str, value: object, choices: tuple[str, ...]) -> str:
     text = _require_str(name, value, rule)
     key = text.strip().lower().replace("_", "-")
     for choice in choices:
-        if choice.lower() == key:
+        if choice.lower().replace("_", "-") == key:
             return choice
     raise CampaignParameterError(name, f"{_describe(value)} is not allowed", rule)
 

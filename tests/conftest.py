@@ -1,0 +1,143 @@
+"""Shared fixtures: a throw-away Airflow home, the sandbox, and a connection pointing at it.
+
+The environment is set at import, before anything imports Airflow, so that every
+test (and every ``dag.test()``) runs on a private SQLite home.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="octopush-airflow-home-"))
+# dag.test() runs only DAGs that its bundle (the DAGs folder) holds: tests write theirs here.
+DAGS_FOLDER = AIRFLOW_HOME / "dags"
+DAGS_FOLDER.mkdir()
+os.environ.update(
+    AIRFLOW_HOME=str(AIRFLOW_HOME),
+    AIRFLOW__CORE__UNIT_TEST_MODE="True",
+    AIRFLOW__CORE__LOAD_EXAMPLES="False",
+    AIRFLOW__CORE__DAGS_FOLDER=str(DAGS_FOLDER),
+)
+for name in [name for name in os.environ if name.startswith("AIRFLOW_CONN_")]:
+    del os.environ[name]
+
+from airflow_provider_octopush.sandbox import SandboxServer, SandboxState  # noqa: E402
+
+LOGIN = "tests@example.com"
+# Long and distinctive, so that a scan of the logs for it cannot miss or misfire.
+API_KEY = "k3y-Secret-9f2c71d0e4b8a6"
+
+
+class Sandbox:
+    """The in-process sandbox, with helpers to inspect it and inject faults."""
+
+    def __init__(self, server: SandboxServer) -> None:
+        self.server = server
+        self.url = server.url
+        self.root = self.url.split("/v1/")[0]
+
+    def _admin(self, what: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(f"{self.root}/_sandbox/{what}", data=data, method="POST" if data else "GET")
+        with urllib.request.urlopen(request) as answer:
+            return json.load(answer)
+
+    def campaigns(self) -> list[dict[str, Any]]:
+        return self._admin("campaigns")
+
+    def requests(self, path: str | None = None) -> list[dict[str, Any]]:
+        return [item for item in self._admin("requests") if path is None or item["path"] == path]
+
+    def fault(self, **fault: Any) -> None:
+        fault.setdefault("path", "/voice-campaign-on-list/create")
+        self._admin("faults", [fault])
+
+
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[SandboxServer]:
+    server = SandboxServer(SandboxState(LOGIN, API_KEY, balance=42.5))
+    server.start_in_thread()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def sandbox(sandbox_server: SandboxServer) -> Sandbox:
+    sandbox_server.state.reset()
+    return Sandbox(sandbox_server)
+
+
+def connection_json(host: str, *, password: str = API_KEY, **extra: Any) -> str:
+    conn: dict[str, Any] = {"conn_type": "octopush", "login": LOGIN, "password": password, "host": host}
+    if extra:
+        conn["extra"] = extra
+    return json.dumps(conn)
+
+
+@pytest.fixture
+def octopush_conn(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    """``octopush_default`` points at the sandbox, with short time-outs for tests."""
+    monkeypatch.setenv("AIRFLOW_CONN_OCTOPUSH_DEFAULT", connection_json(sandbox.url, timeout=5, max_retries=2))
+    return sandbox
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """A migrated metadata database, once per session, for dag.test()."""
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True, env=os.environ.copy()
+    )
+    return AIRFLOW_HOME
+
+
+DAG_FILE = """\
+from datetime import timedelta
+
+import pendulum
+
+from airflow.sdk import DAG
+from airflow_provider_octopush.operators.voice_campaign import VoiceCampaignOperator
+
+with DAG(
+    {dag_id!r},
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    default_args={{"retries": {retries}, "retry_delay": timedelta(0)}},
+) as dag:
+    VoiceCampaignOperator(task_id="call", {arguments})
+"""
+
+
+@pytest.fixture
+def run_dag(airflow_db: Path, request: pytest.FixtureRequest) -> Any:
+    """Write a one-task DAG into the DAGs folder and run it with dag.test(); returns the DagRun.
+
+    ``arguments`` is the operator's argument list as Python source, so that templates
+    stay as the DAG author writes them.
+    """
+    import runpy
+
+    counter = iter(range(1000))
+
+    def run(arguments: str, *, retries: int = 0, **test_kwargs: Any) -> Any:
+        name = re.sub(r"\W", "_", request.node.name)[:80]
+        dag_id = f"t_{name}_{next(counter)}"
+        path = DAGS_FOLDER / f"{dag_id}.py"
+        path.write_text(DAG_FILE.format(dag_id=dag_id, retries=retries, arguments=arguments))
+        dag = runpy.run_path(str(path))["dag"]
+        return dag.test(**test_kwargs)
+
+    return run

@@ -1,0 +1,75 @@
+"""Reading the connection: base URL, extras, and a key that never shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from airflow_provider_octopush.connection import (
+    DEFAULT_BASE_URL,
+    ConnectionConfigError,
+    base_url_from,
+    settings_from,
+)
+
+
+def settings(**extra: Any) -> Any:
+    return settings_from(
+        "octopush_default", host=None, port=None, login="me@example.com", password="s3cret-key", extra=extra
+    )
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "url"),
+    [
+        (None, None, DEFAULT_BASE_URL),
+        ("  ", None, DEFAULT_BASE_URL),
+        ("http://127.0.0.1:8765/v1/public/", None, "http://127.0.0.1:8765/v1/public"),
+        ("https://proxy.example.com/octopush", None, "https://proxy.example.com/octopush"),
+        ("api.example.com", None, "https://api.example.com"),
+        ("api.example.com", 8443, "https://api.example.com:8443"),
+    ],
+)
+def test_base_url(host: str | None, port: int | None, url: str) -> None:
+    assert base_url_from(host, port) == url
+
+
+def test_defaults() -> None:
+    result = settings()
+    assert (result.timeout, result.max_retries, result.base_url) == (30.0, 3, DEFAULT_BASE_URL)
+
+
+def test_extras_accept_numbers_and_their_text() -> None:
+    assert (settings(timeout="2.5", max_retries="0").timeout, settings(max_retries="0").max_retries) == (2.5, 0)
+    assert settings(timeout=10, max_retries=10).max_retries == 10
+    assert settings(timeout="", max_retries=None).timeout == 30.0
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"timeout": -1}, "timeout"),
+        ({"timeout": 0}, "timeout"),
+        ({"timeout": "soon"}, "timeout"),
+        ({"timeout": "nan"}, "timeout"),
+        ({"timeout": True}, "timeout"),
+        ({"max_retries": -1}, "max_retries"),
+        ({"max_retries": 1.5}, "max_retries"),
+        ({"max_retries": "three"}, "max_retries"),
+        ({"max_retries": 11}, "max_retries"),
+    ],
+)
+def test_bad_extras_are_clear_errors(extra: dict[str, Any], field: str) -> None:
+    with pytest.raises(ConnectionConfigError, match=f"'octopush_default': extra '{field}'"):
+        settings(**extra)
+
+
+@pytest.mark.parametrize(("login", "password", "what"), [("", "k", "login"), ("me@example.com", None, "password")])
+def test_missing_credentials_are_named(login: str, password: str | None, what: str) -> None:
+    with pytest.raises(ConnectionConfigError, match=f"{what} is empty"):
+        settings_from("c", host=None, port=None, login=login, password=password, extra={})
+
+
+def test_repr_hides_the_key() -> None:
+    assert "s3cret-key" not in repr(settings()) and "s3cret-key" not in str(settings())

@@ -1,0 +1,80 @@
+"""Registration: the provider info is valid for Airflow, and Airflow finds the hook and the form."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import jsonschema
+
+import airflow
+from airflow_provider_octopush.connection import CONN_FIELDS, UI_FIELD_BEHAVIOUR
+from airflow_provider_octopush.get_provider_info import get_provider_info
+from airflow_provider_octopush.hooks.octopush import OctopushHook
+
+
+def test_provider_info_matches_airflows_schema() -> None:
+    schema = json.loads((Path(airflow.__file__).parent / "provider_info.schema.json").read_text())
+    jsonschema.validate(get_provider_info(), schema)
+
+
+def test_entry_point_is_registered() -> None:
+    (point,) = [ep for ep in entry_points(group="apache_airflow_provider") if ep.value.startswith("airflow_provider")]
+    assert point.load()() == get_provider_info()
+    assert get_provider_info()["package-name"] == "airflow-provider-octopush"
+
+
+def test_every_listed_module_and_class_imports() -> None:
+    import importlib
+
+    info = get_provider_info()
+    for section in ("hooks", "operators"):
+        for item in info[section]:
+            for module in item["python-modules"]:
+                importlib.import_module(module)
+    for conn in info["connection-types"]:
+        module, _, name = conn["hook-class-name"].rpartition(".")
+        assert getattr(importlib.import_module(module), name).conn_type == conn["connection-type"]
+
+
+def test_hook_carries_what_airflow_requires() -> None:
+    assert (OctopushHook.conn_type, OctopushHook.conn_name_attr) == ("octopush", "octopush_conn_id")
+    assert (OctopushHook.default_conn_name, OctopushHook.hook_name) == ("octopush_default", "Octopush")
+
+
+def test_legacy_field_behaviour_is_the_same_definition() -> None:
+    legacy = OctopushHook.get_ui_field_behaviour()
+    assert legacy["hidden_fields"] == ["port", "schema"]
+    assert legacy["relabeling"] == UI_FIELD_BEHAVIOUR["relabeling"]
+    assert legacy["placeholders"]["password"] == "your Octopush API key"
+
+
+def test_providers_manager_serves_the_form() -> None:
+    """What the 3.3 API server gives the React connection form, read without importing the hook."""
+    from airflow.providers_manager import ProvidersManager
+
+    manager = ProvidersManager()
+    behaviour = manager.field_behaviours["octopush"]
+    assert behaviour["relabeling"] == {"login": "API login (e-mail)", "password": "API key", "host": "API base URL"}
+    assert set(behaviour["hidden_fields"]) == {"port", "schema"}
+    widgets = manager.connection_form_widgets
+    for name, definition in CONN_FIELDS.items():
+        widget = widgets[f"extra__octopush__{name}"]
+        assert widget.field["schema"]["title"] == definition["label"]
+        assert widget.field["description"] == definition["description"]
+
+
+def test_airflow_cli_lists_provider_and_hook() -> None:
+    def cli(*args: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-m", "airflow", *args], check=True, capture_output=True, text=True
+        ).stdout
+
+    assert "airflow-provider-octopush" in cli("providers", "get", "airflow-provider-octopush", "-o", "json")
+    output = cli("providers", "hooks", "-o", "json")
+    hooks = json.loads(output[output.index("[{") :])  # log lines may come first
+    (ours,) = [hook for hook in hooks if hook["connection_type"] == "octopush"]
+    assert ours["class"] == "airflow_provider_octopush.hooks.octopush.OctopushHook"

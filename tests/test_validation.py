@@ -1,0 +1,191 @@
+"""The campaign rules, without any HTTP: every rule rejects what it should and names itself."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from airflow_provider_octopush.validation import (
+    CAMPAIGN_PARAMETERS,
+    CampaignParameterError,
+    normalize_campaign,
+    parse_bool,
+    parse_send_at,
+    resolve_send_at,
+)
+
+BASE = {"list_name": "staff", "text": "Hello"}
+NOW = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def reject(parameter: str, **params: object) -> CampaignParameterError:
+    with pytest.raises(CampaignParameterError) as info:
+        normalize_campaign({**BASE, **params})
+    assert info.value.parameter == parameter
+    assert repr(parameter) in str(info.value) and "Rule:" in str(info.value)
+    return info.value
+
+
+def test_minimal_campaign_sends_only_what_is_set() -> None:
+    assert normalize_campaign({**BASE, "sender": None, "tag_name": ""}) == BASE
+
+
+@pytest.mark.parametrize("text", ["", "   \n", "x" * 1225, 42, None])
+def test_text_rule(text: object) -> None:
+    error = reject("text", text=text)
+    assert "1224" in error.rule
+
+
+def test_text_limits_are_inclusive() -> None:
+    assert normalize_campaign({**BASE, "text": "x" * 1224})["text"] == "x" * 1224
+    assert normalize_campaign({**BASE, "text": "é"})["text"] == "é"
+
+
+@pytest.mark.parametrize("sender", ["ab", "abcdefghijkl", "my sender", "Café", "ab-c", 123])
+def test_sender_rule(sender: object) -> None:
+    assert "3 to 11" in reject("sender", sender=sender).rule
+
+
+@pytest.mark.parametrize("sender", ["abc", "ABCDEFGHIJK", "Shop42"])
+def test_sender_accepted(sender: str) -> None:
+    assert normalize_campaign({**BASE, "sender": sender})["sender"] == sender
+
+
+@pytest.mark.parametrize(
+    ("name", "given", "sent"),
+    [
+        ("voice_language", "fr-FR", "fr-FR"),
+        ("voice_language", "FR_fr", "fr-FR"),
+        ("voice_language", " en-gb ", "en-GB"),
+        ("voice_gender", "Female", "female"),
+        ("segmentation", "GROUP", "group"),
+    ],
+)
+def test_enums_are_sent_canonical(name: str, given: str, sent: str) -> None:
+    assert normalize_campaign({**BASE, name: given})[name] == sent
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("voice_language", "fr-FX"), ("voice_language", "french"), ("voice_gender", "robot"), ("segmentation", "all")],
+)
+def test_enums_reject_unknown_values(name: str, value: str) -> None:
+    assert "one of" in reject(name, **{name: value}).rule
+
+
+@pytest.mark.parametrize(("value", "expected"), [(True, True), ("true", True), ("TRUE", True), ("False", False)])
+def test_booleans_accept_jinja_renderings(value: object, expected: bool) -> None:
+    assert parse_bool("simulation_mode", value) is expected
+    assert normalize_campaign({**BASE, "simulation_mode": value})["simulation_mode"] is expected
+
+
+@pytest.mark.parametrize("value", ["yes", "1", 1, 0, "t", "None"])
+def test_booleans_reject_anything_else(value: object) -> None:
+    reject("get_back_pressed_keys", get_back_pressed_keys=value)
+
+
+def test_a_list_or_a_tag_is_required() -> None:
+    with pytest.raises(CampaignParameterError, match="neither list_name nor tag_name"):
+        normalize_campaign({"text": "Hello"})
+    assert normalize_campaign({"tag_name": "vip", "text": "Hello"}) == {"tag_name": "vip", "text": "Hello"}
+
+
+@pytest.mark.parametrize("name", [" staff", "staff\n", "st\taff"])
+def test_list_name_rejects_stray_whitespace(name: str) -> None:
+    reject("list_name", list_name=name)
+
+
+def test_unknown_parameter_is_rejected() -> None:
+    error = reject("voice_langage", voice_langage="fr-FR")
+    assert "not a parameter" in error.problem
+
+
+@pytest.mark.parametrize("request_id", ["has space", "x" * 129, "é"])
+def test_request_id_rule(request_id: str) -> None:
+    reject("request_id", request_id=request_id)
+
+
+@pytest.mark.parametrize(
+    ("value", "sent"),
+    [
+        ("2026-05-01T14:30:00+02:00", "2026-05-01T14:30:00+02:00"),
+        ("2026-05-01T12:30:00.123456Z", "2026-05-01T12:30:00+00:00"),
+        (datetime(2026, 5, 1, 12, 30, 5, 999, tzinfo=timezone.utc), "2026-05-01T12:30:05+00:00"),
+    ],
+)
+def test_send_at_is_sent_as_iso_with_offset(value: object, sent: str) -> None:
+    assert normalize_campaign({**BASE, "send_at": value})["send_at"] == sent
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("2026-05-01T12:30:00", "naive"),
+        (datetime(2026, 5, 1, 12, 30), "naive"),
+        ("2026-05-01", "date"),
+        ("tomorrow", "not a date-time"),
+        ("2026-13-45T99:00:00+00:00", "not a date-time"),
+        (1714566600, "got int"),
+    ],
+)
+def test_send_at_rejects_naive_and_unparsable(value: object, problem: str) -> None:
+    with pytest.raises(CampaignParameterError, match=problem) as info:
+        parse_send_at(value)
+    assert info.value.parameter == "send_at"
+
+
+def test_future_send_at_is_kept() -> None:
+    payload = {**BASE, "send_at": "2026-05-01T12:10:00+00:00"}
+    assert resolve_send_at(payload, now=NOW).payload == payload
+
+
+def test_slightly_late_send_at_means_now_with_a_warning() -> None:
+    decision = resolve_send_at({**BASE, "send_at": "2026-05-01T11:57:00+00:00"}, now=NOW)
+    assert decision.payload == BASE
+    assert decision.warning and "3m00s in the past" in decision.warning and decision.skip_reason is None
+
+
+def test_old_send_at_fails_by_default_and_says_what_to_do() -> None:
+    with pytest.raises(CampaignParameterError, match="on_past_send_at") as info:
+        resolve_send_at({**BASE, "send_at": "2026-04-30T12:00:00+00:00"}, now=NOW)
+    assert info.value.parameter == "send_at" and "24h00m" in info.value.problem
+
+
+def test_old_send_at_policies() -> None:
+    old = {**BASE, "send_at": "2026-04-30T12:00:00+00:00"}
+    skipped = resolve_send_at(old, now=NOW, on_past_send_at="skip")
+    assert skipped.skip_reason and "skipped" in skipped.skip_reason
+    now = resolve_send_at(old, now=NOW, on_past_send_at="send_now")
+    assert now.payload == BASE and now.warning
+    widened = resolve_send_at(old, now=NOW, grace=timedelta(days=2))
+    assert widened.payload == BASE and widened.warning
+
+
+def test_bad_policy_and_grace_are_rejected() -> None:
+    with pytest.raises(CampaignParameterError, match="on_past_send_at"):
+        resolve_send_at(BASE, now=NOW, on_past_send_at="later")
+    with pytest.raises(CampaignParameterError, match="send_at_grace"):
+        resolve_send_at(BASE, now=NOW, grace=timedelta(minutes=-1))
+
+
+def test_long_bad_values_are_shortened_in_errors() -> None:
+    error = reject("voice_language", voice_language="x" * 5000)
+    assert len(str(error)) < 400
+
+
+def test_parameter_list_matches_the_api() -> None:
+    assert set(CAMPAIGN_PARAMETERS) == {
+        "list_name",
+        "tag_name",
+        "segmentation",
+        "text",
+        "sender",
+        "send_at",
+        "voice_gender",
+        "voice_language",
+        "simulation_mode",
+        "auto_remove_blacklisted_numbers",
+        "get_back_pressed_keys",
+        "request_id",
+    }
