@@ -49,7 +49,8 @@ class Fault:
 
     ``status``: answer with it (and ``body``, ``headers``) without acting.
     ``drop``: ``"before"`` closes the connection without acting, ``"after"`` acts first
-    (the answer is lost after Octopush did the work). ``delay``: sleep first, then act.
+    (the answer is lost after Octopush did the work). ``delay``: act, then wait that many
+    seconds before answering (a client time-out then loses an answer to done work).
     """
 
     path: str
@@ -128,7 +129,13 @@ class SandboxHandler(BaseHTTPRequestHandler):
         state = self.server.state
         with state.lock:
             state.requests.append(
-                {"method": method, "path": path, "at": time.time(), "body": raw.decode(errors="replace")}
+                {
+                    "method": method,
+                    "path": path,
+                    "at": time.time(),
+                    "client_port": self.client_address[1],
+                    "body": raw.decode(errors="replace"),
+                }
             )
         fault = state.take_fault(path)
         if fault and fault.status is not None:
@@ -137,13 +144,13 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if fault and fault.drop == "before":
             self._drop()
             return
-        if fault and fault.delay:
-            time.sleep(fault.delay)
         try:
             self._check_auth()
             status, body = self._route(method, path, parse_qs(url.query), raw)
         except ApiError as err:
             status, body = err.status, {"code": err.code, "message": err.message}
+        if fault and fault.delay:
+            time.sleep(fault.delay)
         if fault and fault.drop == "after":
             self._drop()
             return

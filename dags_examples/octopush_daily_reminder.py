@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-
 from airflow.sdk import DAG
+
 from airflow_provider_octopush.operators.voice_campaign import VoiceCampaignOperator
 
 with DAG(
@@ -30,6 +30,6 @@ with DAG(
         voice_language="fr-FR",
         voice_gender="female",
         # 08:30 on the day the run is for, in the DAG's time zone, sent with its offset.
-        send_at="{{ data_interval_end.in_timezone('Europe/Paris').replace(hour=8, minute=30, second=0, microsecond=0) }}",
+        send_at="{{ data_interval_end.in_timezone('Europe/Paris').replace(hour=8, minute=30, second=0) }}",
         on_past_send_at="skip",
     )

@@ -7,8 +7,8 @@ any tag. Booleans rendered by Jinja ("true") are accepted.
 from __future__ import annotations
 
 import pendulum
-
 from airflow.sdk import DAG, Param
+
 from airflow_provider_octopush.operators.voice_campaign import VoiceCampaignOperator
 
 with DAG(

@@ -13,9 +13,8 @@ import subprocess
 import sys
 import tempfile
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -34,6 +33,9 @@ for name in [name for name in os.environ if name.startswith("AIRFLOW_CONN_")]:
     del os.environ[name]
 
 from airflow_provider_octopush.sandbox import SandboxServer, SandboxState  # noqa: E402
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 LOGIN = "tests@example.com"
 # Long and distinctive, so that a scan of the logs for it cannot miss or misfire.
@@ -122,22 +124,41 @@ with DAG(
 
 
 @pytest.fixture
-def run_dag(airflow_db: Path, request: pytest.FixtureRequest) -> Any:
-    """Write a one-task DAG into the DAGs folder and run it with dag.test(); returns the DagRun.
+def make_dag(airflow_db: Path, request: pytest.FixtureRequest) -> Any:
+    """Write a one-task DAG (task "call") into the DAGs folder and return it, ready for dag.test().
 
     ``arguments`` is the operator's argument list as Python source, so that templates
-    stay as the DAG author writes them.
+    stay as a DAG author writes them.
     """
     import runpy
 
     counter = iter(range(1000))
 
-    def run(arguments: str, *, retries: int = 0, **test_kwargs: Any) -> Any:
+    def make(arguments: str, *, retries: int = 0) -> Any:
         name = re.sub(r"\W", "_", request.node.name)[:80]
         dag_id = f"t_{name}_{next(counter)}"
         path = DAGS_FOLDER / f"{dag_id}.py"
         path.write_text(DAG_FILE.format(dag_id=dag_id, retries=retries, arguments=arguments))
-        dag = runpy.run_path(str(path))["dag"]
-        return dag.test(**test_kwargs)
+        return runpy.run_path(str(path))["dag"]
 
-    return run
+    return make
+
+
+def xcoms(dag_run: Any, task_id: str = "call") -> dict[str, Any]:
+    """The XComs of a task in a finished run, by key."""
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.execute(
+            select(XComModel.key, XComModel.value).where(
+                XComModel.dag_id == dag_run.dag_id, XComModel.run_id == dag_run.run_id, XComModel.task_id == task_id
+            )
+        ).all()
+    return dict(rows)
+
+
+def task_instance(dag_run: Any) -> Any:
+    (ti,) = dag_run.get_task_instances()
+    return ti

@@ -8,9 +8,9 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
+import airflow
 import jsonschema
 
-import airflow
 from airflow_provider_octopush.connection import CONN_FIELDS, UI_FIELD_BEHAVIOUR
 from airflow_provider_octopush.get_provider_info import get_provider_info
 from airflow_provider_octopush.hooks.octopush import OctopushHook

@@ -1,0 +1,87 @@
+"""The sandbox holds the provider to the documented rules, strictly."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+from conftest import API_KEY, LOGIN, Sandbox
+
+CREATE = "/voice-campaign-on-list/create"
+
+
+def call(sandbox: Sandbox, method: str, path: str, body: Any = None, *, key: str = API_KEY) -> tuple[int, Any]:
+    request = urllib.request.Request(
+        sandbox.url + path,
+        data=None if body is None else json.dumps(body).encode(),
+        method=method,
+        headers={"api-login": LOGIN, "api-key": key, "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request) as answer:
+            return answer.status, json.load(answer)
+    except urllib.error.HTTPError as err:
+        return err.code, json.load(err)
+
+
+def test_create_gives_a_ticket(sandbox: Sandbox) -> None:
+    status, body = call(sandbox, "POST", CREATE, {"list_name": "a", "text": "b"})
+    assert status == 201 and body["ticket_number"].startswith("voice_") and len(body["ticket_number"]) == 19
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"list_name": "a", "text": ""}, 107),
+        ({"list_name": "a", "text": "b", "sender": "x"}, 106),
+        ({"list_name": "a", "text": "b", "simulation_mode": "true"}, 100),  # a string, not a JSON boolean
+        ({"list_name": "a", "text": "b", "voice_language": "fr_fr"}, 100),  # accepted by the operator, not sent so
+        ({"list_name": "a", "text": "b", "colour": "blue"}, 100),
+        ({"text": "b"}, 100),
+    ],
+)
+def test_create_refuses_anything_but_the_canonical_form(sandbox: Sandbox, body: dict, code: int) -> None:
+    status, answer = call(sandbox, "POST", CREATE, body)
+    assert (status, answer["code"]) == (400, code)
+    assert sandbox.campaigns() == []
+
+
+def test_repeated_request_id_is_code_120(sandbox: Sandbox) -> None:
+    body = {"list_name": "a", "text": "b", "request_id": "r1"}
+    assert call(sandbox, "POST", CREATE, body)[0] == 201
+    status, answer = call(sandbox, "POST", CREATE, body)
+    assert (status, answer["code"]) == (400, 120)
+    assert len(sandbox.campaigns()) == 1
+
+
+def test_wrong_key_is_401(sandbox: Sandbox) -> None:
+    status, body = call(sandbox, "GET", "/wallet/check-balance", key="nope")
+    assert (status, body["code"]) == (401, 101)
+
+
+def test_unknown_endpoint_is_404(sandbox: Sandbox) -> None:
+    assert call(sandbox, "GET", "/sms-campaign/status")[0] == 404
+
+
+def test_console_script_serves_until_stopped() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "airflow_provider_octopush.sandbox", "--port", "0", "--balance", "7"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = process.stdout.readline().split()[-1]  # type: ignore[union-attr]
+        request = urllib.request.Request(
+            url + "/wallet/check-balance",
+            headers={"api-login": "demo@example.com", "api-key": "sandbox-api-key-0123456789"},
+        )
+        with urllib.request.urlopen(request) as answer:
+            assert json.load(answer) == {"amount": 7.0, "unit": "euros"}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
