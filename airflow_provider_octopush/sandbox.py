@@ -3,13 +3,17 @@
 It implements the endpoints this provider calls, with the documented behaviour: both
 auth headers checked (401 otherwise), the parameter rules of
 :mod:`airflow_provider_octopush.validation`, code 120 on a repeated ``request_id``,
-and tickets like ``voice_5f3fbce61266e``. Unlike Octopush, which repairs bad input
+tickets like ``voice_5f3fbce61266e``, and the lifecycle: a campaign is under
+computation for a while (status answers 400 with code 129), then ready to be sent
+(or failed); send works only when ready (132 once sent); a sent campaign cannot be
+cancelled. Unlike Octopush, which repairs bad input
 silently, the sandbox refuses anything but the canonical form, so that a provider
 bug shows up as an error instead of a quietly different campaign.
 
 Test hooks under ``/_sandbox/`` (no auth, loopback only): ``GET campaigns``,
-``GET requests``, ``POST faults`` (inject failures into the next requests) and
-``POST reset``. Run ``octopush-sandbox --help``. Never imported by the hook or operator.
+``GET requests``, ``POST faults`` (inject failures into the next requests),
+``POST config`` (computation delay, contacts, cost, outcome) and ``POST reset``.
+Run ``octopush-sandbox --help``. Never imported by the hook or operator.
 """
 
 from __future__ import annotations
@@ -34,13 +38,53 @@ PARAMETER_CODES = {"text": 107, "sender": 106}
 
 
 @dataclass
+class Behaviour:
+    """How the sandbox computes a campaign: how long, how many contacts, at what cost, with what outcome.
+
+    Changed at run time with ``POST /_sandbox/config``; applies to campaigns created afterwards.
+    """
+
+    computation_delay: float = 2.0
+    contacts: int = 25
+    cost_per_contact: float = 0.06
+    seconds_per_contact: float = 20.0
+    outcome: str = "ready_to_be_sent"  # or "failed"
+
+
+@dataclass
 class Campaign:
-    """A campaign as the sandbox keeps it."""
+    """A campaign as the sandbox keeps it; ``status`` follows the documented lifecycle."""
 
     ticket_number: str
     request_id: str | None
     payload: dict[str, Any]
     created_at: float
+    behaviour: Behaviour
+    sent_at: float | None = None
+    cancelled_at: float | None = None
+    send_calls: int = 0
+
+    @property
+    def status(self) -> str:
+        if self.cancelled_at is not None:
+            return "cancelled"
+        if self.sent_at is not None:
+            return "sent"
+        if time.time() < self.created_at + self.behaviour.computation_delay:
+            return "under_computation"
+        return self.behaviour.outcome
+
+    def figures(self) -> dict[str, Any]:
+        contacts = self.behaviour.contacts
+        return {
+            "number_of_contacts": contacts,
+            "cost": round(contacts * self.behaviour.cost_per_contact, 2),
+            "estimated_duration": round(contacts * self.behaviour.seconds_per_contact / 60, 1),
+            "status": self.status,
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "status": self.status}
 
 
 @dataclass
@@ -70,6 +114,7 @@ class SandboxState:
         self.api_key = api_key
         self.balance = balance
         self.lock = threading.Lock()
+        self.behaviour = Behaviour()
         self.campaigns: dict[str, Campaign] = {}
         self.by_request_id: dict[str, str] = {}
         self.faults: list[Fault] = []
@@ -77,6 +122,7 @@ class SandboxState:
 
     def reset(self) -> None:
         with self.lock:
+            self.behaviour = Behaviour()
             self.campaigns.clear()
             self.by_request_id.clear()
             self.faults.clear()
@@ -166,9 +212,48 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def _route(self, method: str, path: str, query: dict[str, list[str]], raw: bytes) -> tuple[int, Any]:
         if (method, path) == ("POST", "/voice-campaign-on-list/create"):
             return self._create(_json_body(raw))
+        if (method, path) == ("GET", "/voice-campaign-on-list/status"):
+            return self._status(_ticket(query.get("ticket_number", [""])[0]))
+        if (method, path) == ("POST", "/voice-campaign-on-list/send"):
+            return self._send_campaign(_ticket(_json_body(raw).get("ticket_number")))
+        if (method, path) == ("DELETE", "/voice-campaign-on-list/cancel"):
+            return self._cancel(_ticket(_json_body(raw).get("ticket_number")))
         if (method, path) == ("GET", "/wallet/check-balance"):
             return self._balance(query)
         raise ApiError(404, 404, f"no endpoint {method} {path} in the sandbox")
+
+    def _campaign(self, ticket: str) -> Campaign:
+        campaign = self.server.state.campaigns.get(ticket)
+        if campaign is None or campaign.cancelled_at is not None:
+            raise ApiError(400, 131, f"Campaign {ticket} not found")
+        return campaign
+
+    def _status(self, ticket: str) -> tuple[int, Any]:
+        """Like the documented SMS twin: HTTP 400 with code 129 while the campaign is being built."""
+        with self.server.state.lock:
+            campaign = self._campaign(ticket)
+            if campaign.status == "under_computation":
+                raise ApiError(400, 129, "The campaign is being built, retry in a few seconds")
+            return 200, campaign.figures()
+
+    def _send_campaign(self, ticket: str) -> tuple[int, Any]:
+        with self.server.state.lock:
+            campaign = self._campaign(ticket)
+            campaign.send_calls += 1
+            if campaign.status == "sent":
+                raise ApiError(400, 132, "The campaign has already been sent")
+            if campaign.status != "ready_to_be_sent":
+                raise ApiError(400, 129, f"The campaign cannot be sent: its status is {campaign.status}")
+            campaign.sent_at = time.time()
+        return 200, {"sending_date": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(campaign.sent_at))}
+
+    def _cancel(self, ticket: str) -> tuple[int, Any]:
+        with self.server.state.lock:
+            campaign = self._campaign(ticket)
+            if campaign.status == "sent":
+                raise ApiError(400, 132, "The campaign has already been sent and cannot be cancelled")
+            campaign.cancelled_at = time.time()
+        return 204, None
 
     def _create(self, body: dict[str, Any]) -> tuple[int, Any]:
         try:
@@ -184,7 +269,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             if request_id and request_id in state.by_request_id:
                 raise ApiError(400, 120, "A request with the same request_id already exists")
             ticket = "voice_" + secrets.token_hex(7)[:13]
-            state.campaigns[ticket] = Campaign(ticket, request_id, canonical, time.time())
+            state.campaigns[ticket] = Campaign(ticket, request_id, canonical, time.time(), state.behaviour)
             if request_id:
                 state.by_request_id[request_id] = ticket
         return 201, {"ticket_number": ticket}
@@ -198,7 +283,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         state = self.server.state
         if (method, what) == ("GET", "campaigns"):
             with state.lock:
-                self._send(200, [asdict(campaign) for campaign in state.campaigns.values()])
+                self._send(200, [campaign.as_json() for campaign in state.campaigns.values()])
         elif (method, what) == ("GET", "requests"):
             with state.lock:
                 self._send(200, list(state.requests))
@@ -207,6 +292,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
             with state.lock:
                 state.faults.extend(faults)
             self._send(200, {"queued": len(faults)})
+        elif (method, what) == ("POST", "config"):
+            with state.lock:
+                state.behaviour = Behaviour(**{**asdict(state.behaviour), **json.loads(raw or b"{}")})
+                self._send(200, asdict(state.behaviour))
         elif (method, what) == ("POST", "reset"):
             state.reset()
             self._send(200, {"reset": True})
@@ -243,6 +332,12 @@ def _json_body(raw: bytes) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ApiError(400, 100, "the body must be a JSON object")
     return body
+
+
+def _ticket(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise ApiError(400, 100, "ticket_number is missing")
+    return value
 
 
 class SandboxServer(ThreadingHTTPServer):

@@ -38,8 +38,13 @@ from airflow_provider_octopush.validation import normalize_campaign
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from airflow.sdk import Connection
+
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 CODE_DUPLICATE_REQUEST = 120
+CODE_CAMPAIGN_BEING_BUILT = 129
+CODE_NOT_FOUND = 131
+CODE_ALREADY_SENT = 132
 # What to do about the Octopush error codes a user can act on.
 ERROR_HINTS: dict[int, str] = {
     101: "the API login or key is wrong: fix the Octopush connection",
@@ -109,9 +114,17 @@ class OctopushHook(BaseHook):
     @cached_property
     def settings(self) -> OctopushSettings:
         """The connection, read and validated once per hook."""
+        return self._settings_from(self.get_connection(self.octopush_conn_id))
+
+    async def aload_settings(self) -> OctopushSettings:
+        """Read the connection without blocking an event loop (for triggers); cached like ``settings``."""
+        if "settings" not in self.__dict__:
+            self.__dict__["settings"] = self._settings_from(await self.aget_connection(self.octopush_conn_id))
+        return self.settings
+
+    def _settings_from(self, conn: Connection) -> OctopushSettings:
         from airflow.sdk.log import mask_secret
 
-        conn = self.get_connection(self.octopush_conn_id)
         if conn.password:
             mask_secret(conn.password)
         try:
@@ -204,6 +217,52 @@ class OctopushHook(BaseHook):
         params = {"product_name": product_name, "country_code": country_code} if product_name else None
         return self._request("GET", "/wallet/check-balance", params=params, replay_safe=True)
 
+    def get_voice_campaign_status(self, ticket_number: str) -> dict[str, Any]:
+        """The campaign's status and figures (``number_of_contacts``, ``cost``, ``estimated_duration``).
+
+        While the campaign is being built Octopush may answer HTTP 400 with code 129
+        (documented for the SMS twin): that is "still computing", returned as
+        ``{"status": "under_computation", ...}``, not raised.
+        """
+        try:
+            return self._request(
+                "GET", "/voice-campaign-on-list/status", params={"ticket_number": ticket_number}, replay_safe=True
+            )
+        except OctopushApiError as err:
+            if err.code != CODE_CAMPAIGN_BEING_BUILT:
+                raise
+            return {"status": "under_computation", "code": err.code, "message": err.api_message}
+
+    def send_voice_campaign(self, ticket_number: str) -> dict[str, Any]:
+        """Validate the campaign: Octopush starts calling. Returns its answer (``sending_date``).
+
+        Retried like a read, because a replay cannot call anybody twice: Octopush sends
+        only a campaign that is ``ready_to_be_sent``, and a sent one no longer is. A replay
+        answered 132 ("already sent") after an attempt whose answer was lost means that
+        attempt sent it: success, with ``done_by_earlier_attempt``.
+        """
+        return self._request(
+            "POST",
+            "/voice-campaign-on-list/send",
+            json={"ticket_number": ticket_number},
+            replay_safe=True,
+            done_on_replay=CODE_ALREADY_SENT,
+        )
+
+    def cancel_voice_campaign(self, ticket_number: str) -> dict[str, Any]:
+        """Cancel a prepared campaign (not possible once sent: code 132).
+
+        Retried like a read: cancelling twice cannot do harm, and a replay answered 131
+        ("not found") after an attempt whose answer was lost means that attempt cancelled it.
+        """
+        return self._request(
+            "DELETE",
+            "/voice-campaign-on-list/cancel",
+            json={"ticket_number": ticket_number},
+            replay_safe=True,
+            done_on_replay=CODE_NOT_FOUND,
+        )
+
     def test_connection(self) -> tuple[bool, str]:
         """Read the balance (no side effect, no cost): proves the URL, the login and the key."""
         try:
@@ -225,16 +284,20 @@ class OctopushHook(BaseHook):
         params: Mapping[str, Any] | None = None,
         json: Mapping[str, Any] | None = None,
         max_retries: int | None = None,
+        done_on_replay: int | None = None,
     ) -> dict[str, Any]:
         """Send one API request, retrying transient failures, and return the parsed JSON body.
 
         ``replay_safe`` says whether sending the request twice does no harm. If not,
         only failures that prove the request never reached Octopush (connection
-        refused or not established, 429) are retried.
+        refused or not established, 429) are retried. ``done_on_replay`` is the error
+        code that, after an earlier attempt whose outcome is unknown, means that attempt
+        did the work (e.g. 132 "already sent" for a send): the call then succeeds.
         """
         settings = self.settings
         url = settings.base_url + path
         retries = settings.max_retries if max_retries is None else max_retries
+        uncertain = False  # did an earlier attempt perhaps reach Octopush and act?
         for attempt in range(retries + 1):
             last_try = attempt == retries
             try:
@@ -252,15 +315,17 @@ class OctopushHook(BaseHook):
                 )
                 if last_try or (reached and not replay_safe):
                     raise failure from None
+                uncertain = uncertain or reached
                 self._wait(attempt, f"{type(err).__name__} on {method} {path}", retry_after=None)
                 continue
             status = response.status_code
             if status in TRANSIENT_STATUSES and not last_try and (replay_safe or status == 429):
+                uncertain = uncertain or status != 429  # a 5xx may come from a proxy after Octopush acted
                 self._wait(
                     attempt, f"HTTP {status} on {method} {path}", retry_after=response.headers.get("Retry-After")
                 )
                 continue
-            return self._parse(response, method, path, replayed=attempt > 0)
+            return self._parse(response, method, path, uncertain=uncertain, done_on_replay=done_on_replay)
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
     def _wait(self, attempt: int, reason: str, *, retry_after: str | None) -> None:
@@ -268,7 +333,9 @@ class OctopushHook(BaseHook):
         self.log.warning("Octopush: %s; retry %d in %.1f s", reason, attempt + 1, delay)
         time.sleep(delay)
 
-    def _parse(self, response: requests.Response, method: str, path: str, *, replayed: bool) -> dict[str, Any]:
+    def _parse(
+        self, response: requests.Response, method: str, path: str, *, uncertain: bool, done_on_replay: int | None
+    ) -> dict[str, Any]:
         status = response.status_code
         body = _json_object(response)
         if 200 <= status < 300:
@@ -287,6 +354,9 @@ class OctopushHook(BaseHook):
         else:
             what += f", code {code}: {api_message or '(no message)'}"
         what = what.replace(self.settings.api_key, "***")
+        if uncertain and code is not None and code == done_on_replay:
+            self.log.warning("Octopush: %s, which means an earlier attempt of this call went through", what)
+            return {"code": code, "message": api_message, "done_by_earlier_attempt": True}
         if status == 401 or code == 101:
             raise OctopushAuthError(
                 f"{what}. The API login or key is wrong, or the key was revoked: fix the password (API key) and login "
@@ -298,7 +368,7 @@ class OctopushHook(BaseHook):
         if code == CODE_DUPLICATE_REQUEST:
             earlier = (
                 "an earlier attempt of this very call reached Octopush but its answer was lost"
-                if replayed
+                if uncertain
                 else "an earlier attempt (for example a previous try of this task) already created it"
             )
             raise OctopushDuplicateRequestError(

@@ -1,27 +1,38 @@
-"""VoiceCampaignOperator: prepare an Octopush voice campaign on a contact list or tag.
+"""Operators for Octopush voice campaigns on a contact list or tag.
 
-The operator only stores its arguments; ``execute()`` checks the rendered values
-(:mod:`airflow_provider_octopush.validation`), derives the idempotency key, and hands
-the call to :class:`~airflow_provider_octopush.hooks.octopush.OctopushHook`, imported
-there so that DAG files importing this module stay light.
+``VoiceCampaignOperator`` prepares a campaign and, with ``send=True``, waits for its
+computation (in the worker, or deferred to the triggerer), checks the budget and sends
+it. ``SendVoiceCampaignOperator`` and ``CancelVoiceCampaignOperator`` act on a ticket
+prepared earlier. The operators only store their arguments; ``execute()`` imports the
+hook and the rules, so that DAG files importing this module stay light.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
+from airflow.sdk.configuration import conf
 
 from airflow_provider_octopush.connection import DEFAULT_CONN_ID
 from airflow_provider_octopush.validation import CAMPAIGN_PARAMETERS, DEFAULT_SEND_AT_GRACE
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime, timedelta
 
     from airflow.sdk import Context
 
+    from airflow_provider_octopush.campaign import CampaignStatus
+    from airflow_provider_octopush.hooks.octopush import OctopushHook
+
 RESPONSE_XCOM_KEY = "octopush_response"
+STATUS_XCOM_KEY = "octopush_status"
+SEND_XCOM_KEY = "octopush_send"
+DEFAULT_POLL_INTERVAL = 10.0
+DEFAULT_WAIT_TIMEOUT = 1800.0
 
 
 def default_request_id(dag_id: str, task_id: str, run_id: str, map_index: int) -> str:
@@ -60,6 +71,14 @@ class VoiceCampaignOperator(BaseOperator):
     :param send_at_grace: how late ``send_at`` may be and still mean "send now".
     :param on_past_send_at: what to do when ``send_at`` is later than that: ``fail`` (default),
         ``skip`` the task, or ``send_now``. Backfills over past dates need ``skip`` or ``send_now``.
+    :param send: False (default): prepare the campaign and push its ticket. True: also wait until
+        Octopush has computed it, check ``max_cost`` / ``max_contacts``, and send it.
+    :param max_cost: with ``send=True``, cancel instead of sending when the computed cost is higher.
+    :param max_contacts: with ``send=True``, cancel instead of sending when there are more contacts.
+    :param poll_interval: seconds between two status reads while waiting.
+    :param wait_timeout: seconds to wait for the computation; then the campaign is cancelled.
+    :param deferrable: wait in the triggerer, freeing the worker slot. Defaults to
+        ``[operators] default_deferrable``.
     """
 
     template_fields = CAMPAIGN_PARAMETERS
@@ -84,6 +103,12 @@ class VoiceCampaignOperator(BaseOperator):
         octopush_conn_id: str = DEFAULT_CONN_ID,
         send_at_grace: timedelta = DEFAULT_SEND_AT_GRACE,
         on_past_send_at: str = "fail",
+        send: bool = False,
+        max_cost: float | None = None,
+        max_contacts: int | None = None,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -102,11 +127,19 @@ class VoiceCampaignOperator(BaseOperator):
         self.octopush_conn_id = octopush_conn_id
         self.send_at_grace = send_at_grace
         self.on_past_send_at = on_past_send_at
+        self.send = send
+        self.max_cost = max_cost
+        self.max_contacts = max_contacts
+        self.poll_interval = poll_interval
+        self.wait_timeout = wait_timeout
+        self.deferrable = deferrable
+        self._pending_ticket: str | None = None  # created by this task and not sent: on_kill cancels it
 
     def execute(self, context: Context) -> str:
         import pendulum
         from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
+        from airflow_provider_octopush.campaign import check_limits, wait_until_computed
         from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
         from airflow_provider_octopush.validation import CampaignParameterError, normalize_campaign, resolve_send_at
 
@@ -115,13 +148,15 @@ class VoiceCampaignOperator(BaseOperator):
         if params["request_id"] in (None, ""):
             params["request_id"] = default_request_id(ti.dag_id, ti.task_id, ti.run_id, ti.map_index)
         try:
+            if self.send:
+                check_limits(self.max_cost, self.max_contacts, self.poll_interval, self.wait_timeout)
             decision = resolve_send_at(
                 normalize_campaign(params),
                 now=pendulum.now("UTC"),
                 grace=self.send_at_grace,
                 on_past_send_at=self.on_past_send_at,
             )
-        except CampaignParameterError as err:
+        except (CampaignParameterError, ValueError) as err:
             # A retry renders the same values: fail now rather than burn the retries.
             raise AirflowFailException(f"{err} Nothing was sent to Octopush.") from None
         if decision.skip_reason:
@@ -134,9 +169,131 @@ class VoiceCampaignOperator(BaseOperator):
         hook = OctopushHook(self.octopush_conn_id)
         try:
             response = hook.create_voice_campaign_on_list(**payload)
+            ticket = ticket_from(response)
+            self.log.info("Octopush voice campaign created: ticket %s, request_id %s", ticket, payload["request_id"])
+            ti.xcom_push(key="return_value", value=ticket)  # now, so that a failure later still shows it
+            ti.xcom_push(key=RESPONSE_XCOM_KEY, value=response)
+            if not self.send:
+                return ticket
+            self._pending_ticket = ticket
+            deadline = time.time() + self.wait_timeout
+            if self.deferrable:
+                self._defer(ticket, deadline)
+            return self._send_when_computed(
+                context,
+                hook,
+                ticket,
+                lambda: wait_until_computed(
+                    hook, ticket, poll_interval=self.poll_interval, deadline=deadline, log=self.log
+                ),
+            )
         finally:
             hook.close()
-        ticket = ticket_from(response)
-        ti.xcom_push(key=RESPONSE_XCOM_KEY, value=response)
-        self.log.info("Octopush voice campaign created: ticket %s, request_id %s", ticket, payload["request_id"])
+
+    def _defer(self, ticket: str, deadline: float) -> None:
+        from airflow_provider_octopush.triggers.voice_campaign import VoiceCampaignComputedTrigger
+
+        self.log.info("Waiting in the triggerer for Octopush to compute campaign %s", ticket)
+        self.defer(
+            trigger=VoiceCampaignComputedTrigger(ticket, self.octopush_conn_id, self.poll_interval, deadline),
+            method_name="execute_complete",
+        )
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> str:
+        """Resume after the trigger: the event says what Octopush computed; check the budget and send."""
+        from airflow_provider_octopush.campaign import status_from_event
+        from airflow_provider_octopush.hooks.octopush import OctopushHook
+
+        ticket = event["ticket_number"]
+        self._pending_ticket = ticket
+        hook = OctopushHook(self.octopush_conn_id)
+        try:
+            return self._send_when_computed(context, hook, ticket, lambda: status_from_event(event))
+        finally:
+            hook.close()
+
+    def _send_when_computed(
+        self, context: Context, hook: OctopushHook, ticket: str, computed: Callable[[], CampaignStatus]
+    ) -> str:
+        from airflow_provider_octopush.campaign import cancel_quietly, send_if_allowed
+
+        try:
+            status = computed()
+        except Exception:
+            cancel_quietly(hook, ticket, self.log)  # created here, never to be sent by this task
+            self._pending_ticket = None
+            raise
+        context["ti"].xcom_push(key=STATUS_XCOM_KEY, value=status.figures())
+        self._pending_ticket = None  # from here on, the send (or its guard's cancel) is under way
+        answer = send_if_allowed(
+            hook,
+            status,
+            max_cost=self.max_cost,
+            max_contacts=self.max_contacts,
+            wait_timeout=self.wait_timeout,
+            log=self.log,
+        )
+        context["ti"].xcom_push(key=SEND_XCOM_KEY, value=answer)
+        self.log.info("Octopush campaign %s sent; sending date %s", ticket, answer.get("sending_date"))
         return ticket
+
+    def on_kill(self) -> None:
+        """Cancel a campaign this task created and has not sent: nobody would send it otherwise."""
+        if self._pending_ticket is None:
+            return
+        from airflow_provider_octopush.campaign import cancel_quietly
+        from airflow_provider_octopush.hooks.octopush import OctopushHook
+
+        hook = OctopushHook(self.octopush_conn_id)
+        try:
+            cancel_quietly(hook, self._pending_ticket, self.log)
+        finally:
+            hook.close()
+
+
+class _TicketOperator(BaseOperator):
+    """Base of the thin operators that act on a ticket prepared earlier (e.g. pulled from XCom)."""
+
+    template_fields = ("ticket_number",)
+    template_ext = ()
+
+    def __init__(self, *, ticket_number: str, octopush_conn_id: str = DEFAULT_CONN_ID, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ticket_number = ticket_number
+        self.octopush_conn_id = octopush_conn_id
+
+    def _call(self, method: str) -> dict[str, Any]:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from airflow_provider_octopush.hooks.octopush import OctopushHook
+
+        if not isinstance(self.ticket_number, str) or not self.ticket_number.strip():
+            raise AirflowFailException(f"ticket_number must be a non-empty string; got {self.ticket_number!r}")
+        hook = OctopushHook(self.octopush_conn_id)
+        try:
+            return getattr(hook, method)(self.ticket_number.strip())
+        finally:
+            hook.close()
+
+
+class SendVoiceCampaignOperator(_TicketOperator):
+    """Send (validate) a prepared campaign. Returns Octopush's answer (``sending_date``).
+
+    :param ticket_number: templated, e.g. ``"{{ ti.xcom_pull(task_ids='prepare') }}"``.
+    """
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        answer = self._call("send_voice_campaign")
+        self.log.info("Octopush campaign %s sent; sending date %s", self.ticket_number, answer.get("sending_date"))
+        return answer
+
+
+class CancelVoiceCampaignOperator(_TicketOperator):
+    """Cancel a prepared campaign (impossible once sent).
+
+    :param ticket_number: templated, e.g. ``"{{ ti.xcom_pull(task_ids='prepare') }}"``.
+    """
+
+    def execute(self, context: Context) -> None:
+        self._call("cancel_voice_campaign")
+        self.log.info("Octopush campaign %s cancelled", self.ticket_number)

@@ -1,0 +1,77 @@
+"""VoiceCampaignComputedTrigger: wait in the triggerer until Octopush has computed a campaign.
+
+It only reads the status: a trigger may run twice (after a triggerer restart), so
+create, send and cancel stay in the worker. The status call is the hook's (sync
+``requests``, one session kept across polls) run in a thread, so the event loop
+never blocks; the connection is read with the async API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING, Any
+
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+
+class VoiceCampaignComputedTrigger(BaseTrigger):
+    """Fire once the campaign is no longer ``under_computation``, or at ``deadline``.
+
+    :param ticket_number: the campaign.
+    :param octopush_conn_id: the Octopush connection.
+    :param poll_interval: seconds between two status reads.
+    :param deadline: epoch seconds; absolute, so that a restarted trigger keeps the same bound.
+
+    The event's payload: ``{"ticket_number", "outcome": "computed" | "timeout" | "error",
+    "response": <last status answer> | None, "message": <error text> | None}``.
+    """
+
+    def __init__(self, ticket_number: str, octopush_conn_id: str, poll_interval: float, deadline: float) -> None:
+        super().__init__()
+        self.ticket_number = ticket_number
+        self.octopush_conn_id = octopush_conn_id
+        self.poll_interval = poll_interval
+        self.deadline = deadline
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "ticket_number": self.ticket_number,
+                "octopush_conn_id": self.octopush_conn_id,
+                "poll_interval": self.poll_interval,
+                "deadline": self.deadline,
+            },
+        )
+
+    def _event(self, outcome: str, response: dict[str, Any] | None = None, message: str | None = None) -> TriggerEvent:
+        return TriggerEvent(
+            {"ticket_number": self.ticket_number, "outcome": outcome, "response": response, "message": message}
+        )
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        from airflow_provider_octopush.exceptions import OctopushError
+        from airflow_provider_octopush.hooks.octopush import OctopushHook
+
+        hook = OctopushHook(self.octopush_conn_id)
+        try:
+            await hook.aload_settings()
+            while True:
+                response = await asyncio.to_thread(hook.get_voice_campaign_status, self.ticket_number)
+                if response.get("status") != "under_computation":
+                    yield self._event("computed", response)
+                    return
+                remaining = self.deadline - time.time()
+                if remaining <= 0:
+                    yield self._event("timeout", response)
+                    return
+                self.log.info("Octopush campaign %s is still being computed", self.ticket_number)
+                await asyncio.sleep(min(self.poll_interval, remaining))
+        except OctopushError as err:
+            yield self._event("error", message=str(err))
+        finally:
+            hook.close()
