@@ -29,6 +29,13 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": ["airflow_provider_octopush.operators.voice_campaign"],
             },
         ],
+        "sensors": [
+            {"integration-name": "Octopush", "python-modules": ["airflow_provider_octopush.sensors.voice_campaign"]},
+        ],
+        "triggers": [
+            {"integration-name": "Octopush", "python-modules": ["airflow_provider_octopush.triggers.voice_campaign"]},
+        ],
+        "notifications": ["airflow_provider_octopush.notifications.octopush.OctopushVoiceNotifier"],
         "connection-types": [
             {
                 "connection-type": CONN_TYPE,

@@ -109,12 +109,13 @@ class Fault:
 class SandboxState:
     """Everything the sandbox remembers, behind one lock."""
 
-    def __init__(self, login: str, api_key: str, balance: float) -> None:
+    def __init__(self, login: str, api_key: str, balance: float, behaviour: Behaviour | None = None) -> None:
         self.login = login
         self.api_key = api_key
         self.balance = balance
         self.lock = threading.Lock()
-        self.behaviour = Behaviour()
+        self.initial_behaviour = behaviour or Behaviour()
+        self.behaviour = self.initial_behaviour
         self.campaigns: dict[str, Campaign] = {}
         self.by_request_id: dict[str, str] = {}
         self.faults: list[Fault] = []
@@ -122,7 +123,7 @@ class SandboxState:
 
     def reset(self) -> None:
         with self.lock:
-            self.behaviour = Behaviour()
+            self.behaviour = self.initial_behaviour
             self.campaigns.clear()
             self.by_request_id.clear()
             self.faults.clear()
@@ -369,11 +370,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--login", default=DEFAULT_LOGIN, help=f"API login to accept (default: {DEFAULT_LOGIN})")
     parser.add_argument("--api-key", default=DEFAULT_API_KEY, help="API key to accept (default: the demo key)")
     parser.add_argument("--balance", type=float, default=100.0, help="credit reported by check-balance")
+    parser.add_argument("--computation-delay", type=float, default=2.0, help="seconds a campaign stays in computation")
+    parser.add_argument("--contacts", type=int, default=25, help="contacts of every list or tag (default: 25)")
+    parser.add_argument("--cost-per-contact", type=float, default=0.06, help="euros per contact (default: 0.06)")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
-    server = SandboxServer(
-        SandboxState(args.login, args.api_key, args.balance), args.host, args.port, verbose=args.verbose
-    )
+    behaviour = Behaviour(args.computation_delay, args.contacts, args.cost_per_contact)
+    state = SandboxState(args.login, args.api_key, args.balance, behaviour)
+    server = SandboxServer(state, args.host, args.port, verbose=args.verbose)
     print(f"octopush-sandbox listening on {server.url}", flush=True)
     try:
         server.serve_forever()

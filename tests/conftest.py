@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import textwrap
 import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,6 +63,10 @@ class Sandbox:
     def requests(self, path: str | None = None) -> list[dict[str, Any]]:
         return [item for item in self._admin("requests") if path is None or item["path"] == path]
 
+    def configure(self, **behaviour: Any) -> None:
+        """Computation delay, contacts, cost per contact, outcome of campaigns created from now on."""
+        self._admin("config", behaviour)
+
     def fault(self, **fault: Any) -> None:
         fault.setdefault("path", "/voice-campaign-on-list/create")
         self._admin("faults", [fault])
@@ -110,8 +115,15 @@ from datetime import timedelta
 
 import pendulum
 
+from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG
-from airflow_provider_octopush.operators.voice_campaign import VoiceCampaignOperator
+from airflow_provider_octopush.notifications.octopush import OctopushVoiceNotifier
+from airflow_provider_octopush.operators.voice_campaign import (
+    CancelVoiceCampaignOperator,
+    SendVoiceCampaignOperator,
+    VoiceCampaignOperator,
+)
+from airflow_provider_octopush.sensors.voice_campaign import VoiceCampaignReadySensor
 
 with DAG(
     {dag_id!r},
@@ -119,26 +131,28 @@ with DAG(
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     default_args={{"retries": {retries}, "retry_delay": timedelta(0)}},
 ) as dag:
-    VoiceCampaignOperator(task_id="call", {arguments})
+{tasks}
 """
 
 
 @pytest.fixture
 def make_dag(airflow_db: Path, request: pytest.FixtureRequest) -> Any:
-    """Write a one-task DAG (task "call") into the DAGs folder and return it, ready for dag.test().
+    """Write a DAG into the DAGs folder and return it, ready for dag.test().
 
-    ``arguments`` is the operator's argument list as Python source, so that templates
-    stay as a DAG author writes them.
+    ``arguments``: the argument list, as Python source, of one VoiceCampaignOperator "call";
+    or ``tasks``: the DAG's body. Source, so that templates stay as a DAG author writes them.
     """
     import runpy
 
     counter = iter(range(1000))
 
-    def make(arguments: str, *, retries: int = 0) -> Any:
+    def make(arguments: str | None = None, *, tasks: str | None = None, retries: int = 0) -> Any:
         name = re.sub(r"\W", "_", request.node.name)[:80]
         dag_id = f"t_{name}_{next(counter)}"
         path = DAGS_FOLDER / f"{dag_id}.py"
-        path.write_text(DAG_FILE.format(dag_id=dag_id, retries=retries, arguments=arguments))
+        tasks = tasks or f'VoiceCampaignOperator(task_id="call", {arguments})'
+        body = textwrap.indent(textwrap.dedent(tasks).strip(), "    ")
+        path.write_text(DAG_FILE.format(dag_id=dag_id, retries=retries, tasks=body))
         return runpy.run_path(str(path))["dag"]
 
     return make

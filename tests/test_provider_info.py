@@ -31,10 +31,13 @@ def test_every_listed_module_and_class_imports() -> None:
     import importlib
 
     info = get_provider_info()
-    for section in ("hooks", "operators"):
+    for section in ("hooks", "operators", "sensors", "triggers"):
         for item in info[section]:
             for module in item["python-modules"]:
                 importlib.import_module(module)
+    for path in info["notifications"]:
+        module, _, name = path.rpartition(".")
+        assert getattr(importlib.import_module(module), name).__name__ == name
     for conn in info["connection-types"]:
         module, _, name = conn["hook-class-name"].rpartition(".")
         assert getattr(importlib.import_module(module), name).conn_type == conn["connection-type"]

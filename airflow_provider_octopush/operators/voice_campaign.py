@@ -134,6 +134,7 @@ class VoiceCampaignOperator(BaseOperator):
         self.wait_timeout = wait_timeout
         self.deferrable = deferrable
         self._pending_ticket: str | None = None  # created by this task and not sent: on_kill cancels it
+        self._killed = False
 
     def execute(self, context: Context) -> str:
         import pendulum
@@ -220,6 +221,10 @@ class VoiceCampaignOperator(BaseOperator):
         try:
             status = computed()
         except Exception:
+            if self._killed:  # on_kill cancelled it; the wait then fails on the cancelled campaign
+                from airflow.sdk.exceptions import AirflowException
+
+                raise AirflowException(f"Task killed while waiting: campaign {ticket} was cancelled") from None
             cancel_quietly(hook, ticket, self.log)  # created here, never to be sent by this task
             self._pending_ticket = None
             raise
@@ -239,14 +244,16 @@ class VoiceCampaignOperator(BaseOperator):
 
     def on_kill(self) -> None:
         """Cancel a campaign this task created and has not sent: nobody would send it otherwise."""
-        if self._pending_ticket is None:
+        ticket, self._pending_ticket = self._pending_ticket, None
+        if ticket is None:
             return
         from airflow_provider_octopush.campaign import cancel_quietly
         from airflow_provider_octopush.hooks.octopush import OctopushHook
 
+        self._killed = True
         hook = OctopushHook(self.octopush_conn_id)
         try:
-            cancel_quietly(hook, self._pending_ticket, self.log)
+            cancel_quietly(hook, ticket, self.log)
         finally:
             hook.close()
 

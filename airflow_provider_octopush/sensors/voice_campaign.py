@@ -1,0 +1,99 @@
+"""VoiceCampaignReadySensor: wait until a prepared campaign is ready to be sent.
+
+For flows where a person reviews a prepared campaign (its cost, its contacts) before
+a later task sends it. Poke and reschedule modes read the status from the worker;
+``deferrable=True`` waits in the triggerer with the operator's trigger.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseSensorOperator, PokeReturnValue
+from airflow.sdk.configuration import conf
+
+from airflow_provider_octopush.connection import DEFAULT_CONN_ID
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_octopush.campaign import CampaignStatus
+
+
+class VoiceCampaignReadySensor(BaseSensorOperator):
+    """Succeed when the campaign's status is ``ready_to_be_sent``; fail at once if it is ``failed``.
+
+    Pushes the status figures (``number_of_contacts``, ``cost``, ``estimated_duration``) to XCom.
+
+    :param ticket_number: templated, e.g. ``"{{ ti.xcom_pull(task_ids='prepare') }}"``.
+    :param octopush_conn_id: the Octopush connection.
+    :param deferrable: wait in the triggerer. Defaults to ``[operators] default_deferrable``.
+    """
+
+    template_fields = ("ticket_number",)
+
+    def __init__(
+        self,
+        *,
+        ticket_number: str,
+        octopush_conn_id: str = DEFAULT_CONN_ID,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.ticket_number = ticket_number
+        self.octopush_conn_id = octopush_conn_id
+        self.deferrable = deferrable
+
+    def execute(self, context: Context) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        from airflow_provider_octopush.triggers.voice_campaign import VoiceCampaignComputedTrigger
+
+        self.defer(
+            trigger=VoiceCampaignComputedTrigger(
+                self.ticket_number, self.octopush_conn_id, self.poke_interval, time.time() + self.timeout
+            ),
+            method_name="execute_complete",
+        )
+
+    def poke(self, context: Context) -> PokeReturnValue:
+        from airflow_provider_octopush.campaign import poll_status
+        from airflow_provider_octopush.hooks.octopush import OctopushHook
+
+        hook = OctopushHook(self.octopush_conn_id)
+        try:
+            status = poll_status(hook, self.ticket_number)
+        finally:
+            hook.close()
+        return self._judge(status)
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        from airflow.sdk.exceptions import AirflowSensorTimeout
+
+        from airflow_provider_octopush.campaign import status_from_event
+
+        if event["outcome"] == "timeout":
+            raise AirflowSensorTimeout(
+                f"Octopush campaign {self.ticket_number} was not computed within {self.timeout} s"
+            )
+        return self._judge(status_from_event(event)).xcom_value  # "computed": never still computing
+
+    def _judge(self, status: CampaignStatus) -> PokeReturnValue:
+        from airflow_provider_octopush.campaign import COMPUTING, READY
+
+        if status.status == READY:
+            self.log.info("Octopush campaign ready: %s", status.figures())
+            return PokeReturnValue(is_done=True, xcom_value=status.figures())
+        if status.status == COMPUTING:
+            return PokeReturnValue(is_done=False)
+        raise self._not_ready(status)
+
+    def _not_ready(self, status: CampaignStatus) -> Exception:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        return AirflowFailException(
+            f"Octopush campaign {status.ticket_number} has status {status.status!r}: it will not become ready. "
+            "Check the list or tag and the campaign in the Octopush web interface."
+        )
