@@ -40,13 +40,19 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def _count(value: Any) -> int | float | None:
+    """A contact count: whole numbers as int, so that messages say 25, not 25.0."""
+    number = _number(value)
+    return int(number) if number is not None and number.is_integer() else number
+
+
 @dataclass(frozen=True)
 class CampaignStatus:
     """What ``GET /voice-campaign-on-list/status`` says of a campaign."""
 
     ticket_number: str
     status: str
-    number_of_contacts: float | None = None
+    number_of_contacts: int | float | None = None
     cost: float | None = None
     estimated_duration: float | None = None
 
@@ -55,7 +61,7 @@ class CampaignStatus:
         return cls(
             ticket_number=ticket_number,
             status=str(body.get("status") or COMPUTING),
-            number_of_contacts=_number(body.get("number_of_contacts")),
+            number_of_contacts=_count(body.get("number_of_contacts")),
             cost=_number(body.get("cost")),
             estimated_duration=_number(body.get("estimated_duration")),
         )

@@ -1,0 +1,232 @@
+"""The lifecycle in real DAG runs: send=True (normal and deferred), guards, sensor, send/cancel, notifier."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from conftest import connection_json, task_instance, xcoms
+
+from airflow_provider_octopush.operators.voice_campaign import SEND_XCOM_KEY, STATUS_XCOM_KEY
+
+if TYPE_CHECKING:
+    from conftest import Sandbox
+
+pytestmark = pytest.mark.dag
+
+SEND = 'list_name="staff", text="Hello", send=True, poll_interval=0.2'
+
+
+def the_campaign(sandbox: Sandbox) -> dict[str, Any]:
+    (campaign,) = sandbox.campaigns()
+    return campaign
+
+
+@pytest.mark.parametrize("deferrable", [False, True])
+def test_send_true_sends_exactly_once_after_ready(
+    octopush_conn: Sandbox, make_dag: Any, capfd: pytest.CaptureFixture[str], deferrable: bool
+) -> None:
+    octopush_conn.configure(computation_delay=1.0, contacts=40, cost_per_contact=0.05)
+    run = make_dag(f"{SEND}, max_cost=5, max_contacts=100, deferrable={deferrable}").test()
+    assert run.state == "success"
+    campaign = the_campaign(octopush_conn)
+    assert campaign["status"] == "sent" and campaign["send_calls"] == 1
+    pushed = xcoms(run)
+    assert pushed["return_value"] == campaign["ticket_number"]
+    assert pushed[STATUS_XCOM_KEY] == {
+        "ticket_number": campaign["ticket_number"],
+        "status": "ready_to_be_sent",
+        "number_of_contacts": 40,
+        "cost": 2.0,
+        "estimated_duration": 13.3,
+    }
+    assert "sending_date" in pushed[SEND_XCOM_KEY]
+    # At least one status read found it still computing: the wait really waited.
+    statuses = octopush_conn.requests("/voice-campaign-on-list/status")
+    assert len(statuses) >= 2
+    out = capfd.readouterr().out
+    # dag.test() runs the trigger, rebuilt from its serialized kwargs, inline: its log shows.
+    assert ("VoiceCampaignComputedTrigger" in out) is deferrable
+
+
+def test_default_is_prepare_only(octopush_conn: Sandbox, make_dag: Any) -> None:
+    octopush_conn.configure(computation_delay=0)
+    assert make_dag('list_name="staff", text="Hello"').test().state == "success"
+    assert the_campaign(octopush_conn)["status"] == "ready_to_be_sent"
+    assert octopush_conn.requests("/voice-campaign-on-list/status") == []
+
+
+@pytest.mark.parametrize("deferrable", [False, True])
+@pytest.mark.parametrize(
+    ("limit", "message"),
+    [
+        ("max_cost=1.0", "its cost 1.5 exceeds max_cost 1.0"),
+        ("max_contacts=10", "its 25 contacts exceed max_contacts 10"),
+    ],
+)
+def test_over_budget_is_cancelled_never_sent(
+    octopush_conn: Sandbox,
+    make_dag: Any,
+    capfd: pytest.CaptureFixture[str],
+    limit: str,
+    message: str,
+    deferrable: bool,
+) -> None:
+    octopush_conn.configure(computation_delay=0.3, contacts=25, cost_per_contact=0.06)
+    run = make_dag(f"{SEND}, {limit}, deferrable={deferrable}", retries=2).test()
+    assert run.state == "failed" and task_instance(run).try_number == 1
+    campaign = the_campaign(octopush_conn)
+    assert campaign["status"] == "cancelled" and campaign["send_calls"] == 0
+    out = capfd.readouterr().out
+    assert message in out and "25 contacts, cost 1.5" in out and "It was cancelled" in out
+
+
+@pytest.mark.parametrize("deferrable", [False, True])
+def test_failed_computation_sends_nothing(
+    octopush_conn: Sandbox, make_dag: Any, capfd: pytest.CaptureFixture[str], deferrable: bool
+) -> None:
+    octopush_conn.configure(computation_delay=0.3, outcome="failed")
+    run = make_dag(f"{SEND}, deferrable={deferrable}").test()
+    assert run.state == "failed"
+    assert the_campaign(octopush_conn)["send_calls"] == 0
+    assert "has status 'failed'" in capfd.readouterr().out
+
+
+@pytest.mark.parametrize("deferrable", [False, True])
+def test_no_readiness_within_wait_timeout(
+    octopush_conn: Sandbox, make_dag: Any, capfd: pytest.CaptureFixture[str], deferrable: bool
+) -> None:
+    octopush_conn.configure(computation_delay=60)
+    started = time.monotonic()
+    run = make_dag(f"{SEND}, wait_timeout=1, deferrable={deferrable}").test()
+    assert run.state == "failed" and time.monotonic() - started < 30
+    campaign = the_campaign(octopush_conn)
+    assert campaign["status"] == "cancelled" and campaign["send_calls"] == 0
+    assert "still being computed after wait_timeout=1" in capfd.readouterr().out
+
+
+def test_bad_limits_fail_before_any_call(octopush_conn: Sandbox, make_dag: Any, capfd: pytest.CaptureFixture) -> None:
+    run = make_dag(f"{SEND}, max_cost=-3").test()
+    assert run.state == "failed" and octopush_conn.requests() == []
+    assert "max_cost must be a number" in capfd.readouterr().out
+
+
+REVIEW = """
+prepare = VoiceCampaignOperator(task_id="prepare", list_name="staff", text="Hello")
+ready = VoiceCampaignReadySensor(
+    task_id="ready",
+    ticket_number="{{ ti.xcom_pull(task_ids='prepare') }}",
+    poke_interval=0.2,
+    timeout=30,
+    deferrable=%s,
+)
+send = SendVoiceCampaignOperator(task_id="send", ticket_number="{{ ti.xcom_pull(task_ids='prepare') }}")
+prepare >> ready >> send
+"""
+
+
+@pytest.mark.parametrize("deferrable", [False, True])
+def test_review_then_send_with_the_sensor(octopush_conn: Sandbox, make_dag: Any, deferrable: bool) -> None:
+    octopush_conn.configure(computation_delay=0.8)
+    run = make_dag(tasks=REVIEW % deferrable).test()
+    assert run.state == "success"
+    campaign = the_campaign(octopush_conn)
+    assert campaign["status"] == "sent" and campaign["send_calls"] == 1
+    assert xcoms(run, "ready")["return_value"]["number_of_contacts"] == 25
+    assert "sending_date" in xcoms(run, "send")["return_value"]
+
+
+@pytest.mark.parametrize("deferrable", [False, True])
+def test_sensor_fails_on_a_failed_campaign(octopush_conn: Sandbox, make_dag: Any, deferrable: bool) -> None:
+    octopush_conn.configure(computation_delay=0.3, outcome="failed")
+    run = make_dag(tasks=REVIEW % deferrable).test()
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states == {"prepare": "success", "ready": "failed", "send": "upstream_failed"}
+    assert the_campaign(octopush_conn)["send_calls"] == 0
+
+
+def test_cancel_operator(octopush_conn: Sandbox, make_dag: Any) -> None:
+    run = make_dag(
+        tasks="""
+        prepare = VoiceCampaignOperator(task_id="prepare", list_name="staff", text="Hello")
+        prepare >> CancelVoiceCampaignOperator(task_id="cancel", ticket_number="{{ ti.xcom_pull(task_ids='prepare') }}")
+        """
+    ).test()
+    assert run.state == "success" and the_campaign(octopush_conn)["status"] == "cancelled"
+
+
+def failing_task(notifier: str) -> str:
+    return f"""
+    def boom():
+        raise RuntimeError("the pipeline found a problem")
+
+    PythonOperator(task_id="work", python_callable=boom, on_failure_callback={notifier})
+    """
+
+
+def test_notifier_calls_on_failure(octopush_conn: Sandbox, make_dag: Any) -> None:
+    octopush_conn.configure(computation_delay=0.5)
+    notifier = (
+        'OctopushVoiceNotifier(list_name="on-call", text="DAG {{ dag.dag_id }} failed in {{ ti.task_id }}", '
+        'voice_language="en-GB", poll_interval=0.2, wait_timeout=20)'
+    )
+    dag = make_dag(tasks=failing_task(notifier))
+    run = dag.test()
+    assert run.state == "failed"
+    campaign = the_campaign(octopush_conn)
+    assert campaign["payload"]["text"] == f"DAG {dag.dag_id} failed in work"
+    assert campaign["payload"]["list_name"] == "on-call" and campaign["payload"]["voice_language"] == "en-GB"
+    assert campaign["status"] == "sent" and campaign["send_calls"] == 1
+
+
+def test_notifier_wait_is_bounded(octopush_conn: Sandbox, make_dag: Any, capfd: pytest.CaptureFixture[str]) -> None:
+    octopush_conn.configure(computation_delay=600)
+    notifier = 'OctopushVoiceNotifier(list_name="on-call", text="failed", poll_interval=0.2, wait_timeout=1)'
+    started = time.monotonic()
+    run = make_dag(tasks=failing_task(notifier)).test()
+    assert run.state == "failed" and time.monotonic() - started < 30
+    assert the_campaign(octopush_conn)["status"] == "cancelled"
+    assert "wait_timeout=1" in capfd.readouterr().out
+
+
+def test_notifier_respects_the_budget(octopush_conn: Sandbox, make_dag: Any) -> None:
+    octopush_conn.configure(computation_delay=0.2, contacts=500)
+    notifier = 'OctopushVoiceNotifier(list_name="all", text="failed", max_contacts=50, poll_interval=0.2)'
+    make_dag(tasks=failing_task(notifier)).test()
+    campaign = the_campaign(octopush_conn)
+    assert campaign["status"] == "cancelled" and campaign["send_calls"] == 0
+
+
+def test_on_kill_cancels_the_campaign_it_created(octopush_conn: Sandbox, make_dag: Any, airflow_db: Any) -> None:
+    """A real task process (`airflow tasks test`), killed with SIGTERM while it waits for the computation."""
+    octopush_conn.configure(computation_delay=600)
+    dag = make_dag(SEND)
+    env = {**os.environ, "AIRFLOW_CONN_OCTOPUSH_DEFAULT": connection_json(octopush_conn.url)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "airflow", "tasks", "test", dag.dag_id, "call", "2030-01-01"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not octopush_conn.requests("/voice-campaign-on-list/status") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert octopush_conn.campaigns(), "the task never created its campaign"
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    campaign = the_campaign(octopush_conn)
+    assert campaign["status"] == "cancelled" and campaign["send_calls"] == 0, output[-3000:]
+    assert "Task killed while waiting" in output
+    assert json.loads(octopush_conn.requests("/voice-campaign-on-list/cancel")[0]["body"]) == {
+        "ticket_number": campaign["ticket_number"]
+    }
