@@ -52,3 +52,33 @@ def test_daily_reminder_example_calls_at_half_past_eight_paris_time(octopush_con
     (campaign,) = octopush_conn.campaigns()
     assert campaign["payload"]["send_at"] == "2030-06-02T08:30:00+02:00"
     assert xcoms(run, "call_volunteers")["return_value"] == campaign["ticket_number"]
+
+
+@pytest.mark.dag
+def test_send_with_budget_example_sends_once(octopush_conn: Sandbox, airflow_db: Path) -> None:
+    octopush_conn.configure(computation_delay=0, contacts=30)
+    run = example_dag("octopush_send_with_budget").test()
+    assert run.state == "success"
+    (campaign,) = octopush_conn.campaigns()
+    assert campaign["status"] == "sent" and campaign["send_calls"] == 1
+    assert "12 missing deliveries" in campaign["payload"]["text"]
+
+
+@pytest.mark.dag
+def test_review_then_send_example(octopush_conn: Sandbox, airflow_db: Path) -> None:
+    octopush_conn.configure(computation_delay=0)
+    run = example_dag("octopush_review_then_send").test()
+    assert run.state == "success"
+    (campaign,) = octopush_conn.campaigns()
+    assert campaign["status"] == "sent" and campaign["payload"]["tag_name"] == "members"
+    assert xcoms(run, "ready")["return_value"]["status"] == "ready_to_be_sent"
+
+
+@pytest.mark.dag
+def test_failure_alert_example_phones_on_call(octopush_conn: Sandbox, airflow_db: Path) -> None:
+    octopush_conn.configure(computation_delay=0, contacts=3)
+    run = example_dag("octopush_failure_alert").test()
+    assert run.state == "failed"
+    (campaign,) = octopush_conn.campaigns()
+    assert campaign["status"] == "sent"
+    assert campaign["payload"]["text"].startswith("Alert. Task load_orders of DAG octopush_failure_alert failed.")

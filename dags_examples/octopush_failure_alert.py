@@ -1,0 +1,36 @@
+"""Phone the on-call list when a task of this DAG fails.
+
+``OctopushVoiceNotifier`` is an ordinary Airflow notifier: it renders its text with the
+callback's context, creates the campaign, waits at most ``wait_timeout`` seconds for
+Octopush to compute it, and sends it (never above ``max_contacts``).
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.providers.standard.operators.python import PythonOperator
+from airflow.sdk import DAG
+
+from airflow_provider_octopush.notifications.octopush import OctopushVoiceNotifier
+
+
+def load_orders() -> None:
+    raise RuntimeError("the orders export is empty")
+
+
+with DAG(
+    dag_id="octopush_failure_alert",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    default_args={
+        "on_failure_callback": OctopushVoiceNotifier(
+            list_name="on-call",
+            text="Alert. Task {{ ti.task_id }} of DAG {{ dag.dag_id }} failed. Please look at Airflow.",
+            voice_language="en-GB",
+            max_contacts=5,
+            wait_timeout=120,
+        ),
+    },
+    tags=["octopush", "example"],
+) as dag:
+    PythonOperator(task_id="load_orders", python_callable=load_orders)
