@@ -189,3 +189,20 @@ def test_parameter_list_matches_the_api() -> None:
         "get_back_pressed_keys",
         "request_id",
     }
+
+
+def test_every_entry_point_takes_exactly_the_api_parameters() -> None:
+    """The hook, the operator and the notifier name the parameters as the API does, and miss none."""
+    import inspect
+
+    from airflow_provider_octopush.hooks.octopush import OctopushHook
+    from airflow_provider_octopush.notifications.octopush import OctopushVoiceNotifier
+    from airflow_provider_octopush.operators.voice_campaign import VoiceCampaignOperator
+
+    def parameters(function: object) -> set[str]:
+        return set(inspect.signature(function).parameters)  # type: ignore[arg-type]
+
+    assert parameters(OctopushHook.create_voice_campaign_on_list) - {"self"} == set(CAMPAIGN_PARAMETERS)
+    assert set(CAMPAIGN_PARAMETERS) <= parameters(VoiceCampaignOperator.__init__)
+    assert set(CAMPAIGN_PARAMETERS) - parameters(OctopushVoiceNotifier.__init__) == {"send_at"}  # calls now
+    assert set(VoiceCampaignOperator.template_fields) == set(CAMPAIGN_PARAMETERS)

@@ -33,7 +33,7 @@ from airflow_provider_octopush.exceptions import (
     OctopushError,
     OctopushNetworkError,
 )
-from airflow_provider_octopush.validation import normalize_campaign
+from airflow_provider_octopush.validation import CAMPAIGN_PARAMETERS, normalize_campaign
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -190,22 +190,8 @@ class OctopushHook(BaseHook):
         :class:`OctopushDuplicateRequestError`. Without one, a request that may have
         reached Octopush is never retried.
         """
-        payload = normalize_campaign(
-            {
-                "list_name": list_name,
-                "tag_name": tag_name,
-                "segmentation": segmentation,
-                "text": text,
-                "sender": sender,
-                "send_at": send_at,
-                "voice_gender": voice_gender,
-                "voice_language": voice_language,
-                "simulation_mode": simulation_mode,
-                "auto_remove_blacklisted_numbers": auto_remove_blacklisted_numbers,
-                "get_back_pressed_keys": get_back_pressed_keys,
-                "request_id": request_id,
-            }
-        )
+        arguments = locals()
+        payload = normalize_campaign({name: arguments[name] for name in CAMPAIGN_PARAMETERS})
         return self._request(
             "POST", "/voice-campaign-on-list/create", json=payload, replay_safe="request_id" in payload
         )
