@@ -3,6 +3,7 @@
 
     python3 dev.py demo   # sandbox + an example DAG through `airflow dags test`; prints the ticket from XCom
     python3 dev.py test   # lint, format check and the test suite (extra arguments go to pytest)
+    python3 dev.py bench  # the benchmarks (--quick: a fast run that only checks they still work)
 
 Both create ``.venv`` (pinned by constraints.txt) on first use and refresh it when
 setup.cfg or constraints.txt change. Standard library only: it runs before anything is installed.
@@ -43,7 +44,7 @@ def ensure_venv() -> None:
         print(f"Creating {VENV} ...", flush=True)
         venv.create(VENV, with_pip=True)
     print("Installing the provider and its pinned dependencies (a few minutes the first time) ...", flush=True)
-    run([PYTHON, "-m", "pip", "install", "-q", "-c", ROOT / "constraints.txt", "-e", f"{ROOT}[test]"])
+    run([PYTHON, "-m", "pip", "install", "-q", "-c", ROOT / "constraints.txt", "-e", f"{ROOT}[test,bench]"])
     stamp.write_text(digest)
 
 
@@ -134,11 +135,18 @@ def test(pytest_args: list[str]) -> int:
     return subprocess.run([PYTHON, "-m", "pytest", *pytest_args], cwd=ROOT).returncode
 
 
+def bench(args: list[str]) -> int:
+    """The benchmarks of benchmarks/run.py, in the venv."""
+    ensure_venv()
+    return subprocess.run([PYTHON, ROOT / "benchmarks" / "run.py", *args], cwd=ROOT).returncode
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("demo", "test"):
+    commands = {"demo": demo, "test": lambda: test(argv[1:]), "bench": lambda: bench(argv[1:])}
+    if not argv or argv[0] not in commands:
         print(__doc__)
         return 2
-    return demo() if argv[0] == "demo" else test(argv[1:])
+    return commands[argv[0]]()
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import time
 from typing import TYPE_CHECKING
 
 import pytest
+from conftest import connection_json
 
 from airflow_provider_octopush.campaign import CampaignStatus, budget_problem, check_limits
 from airflow_provider_octopush.exceptions import OctopushApiError
@@ -166,3 +167,27 @@ def test_trigger_times_out_at_its_deadline(octopush_conn: Sandbox) -> None:
 def test_trigger_reports_errors_as_events(octopush_conn: Sandbox) -> None:
     event = run_trigger(VoiceCampaignComputedTrigger("voice_unknown", "octopush_default", 0.1, time.time() + 5))
     assert event["outcome"] == "error" and "code 131" in event["message"]
+
+
+def test_async_status_read_retries_like_the_sync_one(octopush_conn: Sandbox) -> None:
+    """The trigger's httpx path follows the hook's one retry policy: 503 twice, then the answer."""
+    octopush_conn.configure(computation_delay=0)
+    ticket = create(OctopushHook())
+    octopush_conn.fault(path="/voice-campaign-on-list/status", status=503, times=2)
+
+    async def read() -> dict:
+        hook = OctopushHook(retry_backoff=0.01)
+        try:
+            await hook.aload_settings()
+            return await hook.aget_voice_campaign_status(ticket)
+        finally:
+            await hook.aclose()
+
+    assert asyncio.run(read())["status"] == "ready_to_be_sent"
+    assert len(octopush_conn.requests("/voice-campaign-on-list/status")) == 3
+
+
+def test_trigger_reports_an_unreachable_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_OCTOPUSH_DEFAULT", connection_json("http://127.0.0.1:9/v1", max_retries=0))
+    event = run_trigger(VoiceCampaignComputedTrigger("voice_1", "octopush_default", 0.1, time.time() + 5))
+    assert event["outcome"] == "error" and "ConnectError" in event["message"]

@@ -51,8 +51,8 @@ def test_send_true_sends_exactly_once_after_ready(
     statuses = octopush_conn.requests("/voice-campaign-on-list/status")
     assert len(statuses) >= 2
     out = capfd.readouterr().out
-    # dag.test() runs the trigger, rebuilt from its serialized kwargs, inline: its log shows.
-    assert ("VoiceCampaignComputedTrigger" in out) is deferrable
+    # dag.test() runs the trigger, rebuilt from its serialized kwargs, inline.
+    assert ("Waiting in the triggerer" in out) is deferrable
 
 
 def test_default_is_prepare_only(octopush_conn: Sandbox, make_dag: Any) -> None:

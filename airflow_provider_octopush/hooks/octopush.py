@@ -8,8 +8,11 @@ harmless (a read, or a create carrying a ``request_id`` that Octopush de-duplica
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import random
 import time
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -36,11 +39,16 @@ from airflow_provider_octopush.exceptions import (
 from airflow_provider_octopush.validation import CAMPAIGN_PARAMETERS, normalize_campaign
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    import ssl
+    from collections.abc import Generator, Mapping
 
+    import httpx
     from airflow.sdk import Connection
 
+    Response = requests.Response | httpx.Response  # the same attributes are read from both
+
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+STATUS_PATH = "/voice-campaign-on-list/status"
 CODE_DUPLICATE_REQUEST = 120
 CODE_CAMPAIGN_BEING_BUILT = 129
 CODE_NOT_FOUND = 131
@@ -117,9 +125,14 @@ class OctopushHook(BaseHook):
         return self._settings_from(self.get_connection(self.octopush_conn_id))
 
     async def aload_settings(self) -> OctopushSettings:
-        """Read the connection without blocking an event loop (for triggers); cached like ``settings``."""
+        """Read the connection without blocking an event loop (for triggers); cached like ``settings``.
+
+        Also loads the process's TLS context in a thread the first time: reading the CA bundle
+        takes tens of milliseconds, too long for an event loop shared by hundreds of triggers.
+        """
         if "settings" not in self.__dict__:
             self.__dict__["settings"] = self._settings_from(await self.aget_connection(self.octopush_conn_id))
+        await asyncio.to_thread(_tls_context)
         return self.settings
 
     def _settings_from(self, conn: Connection) -> OctopushSettings:
@@ -142,19 +155,35 @@ class OctopushHook(BaseHook):
     @cached_property
     def session(self) -> requests.Session:
         """One session per hook, so that every call reuses the kept-alive connection."""
+        session = requests.Session()
+        session.headers.update(self._headers())
+        return session
+
+    def _headers(self) -> dict[str, str]:
+        """Both auth headers, JSON, and who is calling."""
         from importlib.metadata import version
 
-        session = requests.Session()
-        session.headers.update(
-            {
-                "api-login": self.settings.login,
-                "api-key": self.settings.api_key,
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-                "User-Agent": f"airflow-provider-octopush/{version('airflow-provider-octopush')}",
-            }
-        )
-        return session
+        return {
+            "api-login": self.settings.login,
+            "api-key": self.settings.api_key,
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "User-Agent": f"airflow-provider-octopush/{version('airflow-provider-octopush')}",
+        }
+
+    @cached_property
+    def async_client(self) -> httpx.AsyncClient:
+        """The event-loop twin of ``session`` (for triggers): same headers, same time-out."""
+        import httpx
+
+        return httpx.AsyncClient(headers=self._headers(), timeout=self.settings.timeout, verify=_tls_context())
+
+    async def aclose(self) -> None:
+        """Close the async client and the session, if they were opened."""
+        if "async_client" in self.__dict__:
+            await self.async_client.aclose()
+            del self.async_client
+        self.close()
 
     def get_conn(self) -> requests.Session:
         """The session, ready to call Octopush."""
@@ -211,13 +240,16 @@ class OctopushHook(BaseHook):
         ``{"status": "under_computation", ...}``, not raised.
         """
         try:
-            return self._request(
-                "GET", "/voice-campaign-on-list/status", params={"ticket_number": ticket_number}, replay_safe=True
-            )
+            return self._request("GET", STATUS_PATH, params={"ticket_number": ticket_number}, replay_safe=True)
         except OctopushApiError as err:
-            if err.code != CODE_CAMPAIGN_BEING_BUILT:
-                raise
-            return {"status": "under_computation", "code": err.code, "message": err.api_message}
+            return _still_computing(err)
+
+    async def aget_voice_campaign_status(self, ticket_number: str) -> dict[str, Any]:
+        """:meth:`get_voice_campaign_status` for triggers: non-blocking, one kept-alive client per hook."""
+        try:
+            return await self._arequest("GET", STATUS_PATH, params={"ticket_number": ticket_number}, replay_safe=True)
+        except OctopushApiError as err:
+            return _still_computing(err)
 
     def send_voice_campaign(self, ticket_number: str) -> dict[str, Any]:
         """Validate the campaign: Octopush starts calling. Returns its answer (``sending_date``).
@@ -272,55 +304,105 @@ class OctopushHook(BaseHook):
         max_retries: int | None = None,
         done_on_replay: int | None = None,
     ) -> dict[str, Any]:
-        """Send one API request, retrying transient failures, and return the parsed JSON body.
+        """Send one API request, retrying transient failures, and return the parsed JSON body."""
+        url = self.settings.base_url + path
+        exchange = self._exchange(
+            method, path, replay_safe=replay_safe, max_retries=max_retries, done_on_replay=done_on_replay
+        )
+        outcome: requests.Response | _Failure | None = None
+        while True:
+            try:
+                wait = exchange.send(outcome)
+            except StopIteration as done:
+                return done.value
+            outcome = None
+            if wait is not None:
+                time.sleep(wait)
+                continue
+            try:
+                outcome = self.session.request(method, url, params=params, json=json, timeout=self.settings.timeout)
+            except requests.RequestException as err:
+                outcome = _Failure(type(err).__name__, _first_line(err), reached=not _never_sent(err))
 
-        ``replay_safe`` says whether sending the request twice does no harm. If not,
-        only failures that prove the request never reached Octopush (connection
-        refused or not established, 429) are retried. ``done_on_replay`` is the error
-        code that, after an earlier attempt whose outcome is unknown, means that attempt
-        did the work (e.g. 132 "already sent" for a send): the call then succeeds.
+    async def _arequest(
+        self,
+        method: str,
+        path: str,
+        *,
+        replay_safe: bool,
+        params: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """:meth:`_request` for an event loop: the same policy, non-blocking I/O (httpx)."""
+        import httpx
+
+        client = self.async_client
+        exchange = self._exchange(method, path, replay_safe=replay_safe, max_retries=None, done_on_replay=None)
+        outcome: httpx.Response | _Failure | None = None
+        while True:
+            try:
+                wait = exchange.send(outcome)
+            except StopIteration as done:
+                return done.value
+            outcome = None
+            if wait is not None:
+                await asyncio.sleep(wait)
+                continue
+            try:
+                outcome = await client.request(method, self.settings.base_url + path, params=params)
+            except httpx.HTTPError as err:
+                never_sent = isinstance(err, (httpx.ConnectError, httpx.ConnectTimeout))
+                outcome = _Failure(type(err).__name__, _first_line(err), reached=not never_sent)
+
+    def _exchange(
+        self, method: str, path: str, *, replay_safe: bool, max_retries: int | None, done_on_replay: int | None
+    ) -> Generator[float | None, Any, dict[str, Any]]:
+        """The retry policy, without I/O, shared by the sync and the async caller.
+
+        Yields None to ask for an attempt, to be answered with its response or a
+        :class:`_Failure`; yields seconds to wait before the next one; returns the parsed
+        body or raises. ``replay_safe`` says whether sending the request twice does no
+        harm. If not, only failures that prove the request never reached Octopush
+        (connection refused or not established, 429) are retried. ``done_on_replay`` is
+        the error code that, after an earlier attempt whose outcome is unknown, means that
+        attempt did the work (e.g. 132 "already sent" for a send): the call then succeeds.
         """
         settings = self.settings
-        url = settings.base_url + path
         retries = settings.max_retries if max_retries is None else max_retries
         uncertain = False  # did an earlier attempt perhaps reach Octopush and act?
         for attempt in range(retries + 1):
             last_try = attempt == retries
-            try:
-                response = self.session.request(method, url, params=params, json=json, timeout=settings.timeout)
-            except requests.RequestException as err:
-                reached = not _never_sent(err)
-                failure = OctopushNetworkError(
-                    f"{method} {path} failed: {type(err).__name__}: {_first_line(err)}. "
-                    + (
-                        "The request may have reached Octopush, so it was not retried (it is not safe to replay)."
-                        if reached and not replay_safe
-                        else f"Gave up after {attempt + 1} attempt(s). Check the network and the connection's host "
-                        f"({settings.base_url}), or raise the 'timeout' / 'max_retries' extras."
+            outcome = yield None
+            if isinstance(outcome, _Failure):
+                if last_try or (outcome.reached and not replay_safe):
+                    raise OctopushNetworkError(
+                        f"{method} {path} failed: {outcome.kind}: {outcome.detail}. "
+                        + (
+                            "The request may have reached Octopush, so it was not retried (it is not safe to replay)."
+                            if outcome.reached and not replay_safe
+                            else f"Gave up after {attempt + 1} attempt(s). Check the network and the connection's "
+                            f"host ({settings.base_url}), or raise the 'timeout' / 'max_retries' extras."
+                        )
                     )
-                )
-                if last_try or (reached and not replay_safe):
-                    raise failure from None
-                uncertain = uncertain or reached
-                self._wait(attempt, f"{type(err).__name__} on {method} {path}", retry_after=None)
+                uncertain = uncertain or outcome.reached
+                yield self._delay(attempt, f"{outcome.kind} on {method} {path}", retry_after=None)
                 continue
-            status = response.status_code
+            status = outcome.status_code
             if status in TRANSIENT_STATUSES and not last_try and (replay_safe or status == 429):
                 uncertain = uncertain or status != 429  # a 5xx may come from a proxy after Octopush acted
-                self._wait(
-                    attempt, f"HTTP {status} on {method} {path}", retry_after=response.headers.get("Retry-After")
+                yield self._delay(
+                    attempt, f"HTTP {status} on {method} {path}", retry_after=outcome.headers.get("Retry-After")
                 )
                 continue
-            return self._parse(response, method, path, uncertain=uncertain, done_on_replay=done_on_replay)
+            return self._parse(outcome, method, path, uncertain=uncertain, done_on_replay=done_on_replay)
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
-    def _wait(self, attempt: int, reason: str, *, retry_after: str | None) -> None:
+    def _delay(self, attempt: int, reason: str, *, retry_after: str | None) -> float:
         delay = retry_delay(attempt, self.retry_backoff, self.max_retry_wait, retry_after)
         self.log.warning("Octopush: %s; retry %d in %.1f s", reason, attempt + 1, delay)
-        time.sleep(delay)
+        return delay
 
     def _parse(
-        self, response: requests.Response, method: str, path: str, *, uncertain: bool, done_on_replay: int | None
+        self, response: Response, method: str, path: str, *, uncertain: bool, done_on_replay: int | None
     ) -> dict[str, Any]:
         status = response.status_code
         body = _json_object(response)
@@ -374,6 +456,21 @@ class OctopushHook(BaseHook):
         raise OctopushApiError(f"{what}. What to do: {hint}.", status=status, code=code, api_message=api_message)
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context per process, shared by every async client (httpx builds one per client otherwise)."""
+    import httpx
+
+    return httpx.create_ssl_context()
+
+
+def _still_computing(err: OctopushApiError) -> dict[str, Any]:
+    """A status answered 400 with code 129 ("being built") means "still computing"; other errors stand."""
+    if err.code != CODE_CAMPAIGN_BEING_BUILT:
+        raise err
+    return {"status": "under_computation", "code": err.code, "message": err.api_message}
+
+
 def ticket_from(response: Mapping[str, Any]) -> str:
     """The ticket of a created campaign; older clients read it as ``vocal_ticket``."""
     ticket = response.get("ticket_number") or response.get("vocal_ticket")
@@ -411,7 +508,16 @@ def _never_sent(err: requests.RequestException) -> bool:
     return isinstance(reason, NewConnectionError)
 
 
-def _json_object(response: requests.Response) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class _Failure:
+    """An attempt that got no answer; ``reached``: it may have reached Octopush all the same."""
+
+    kind: str
+    detail: str
+    reached: bool
+
+
+def _json_object(response: Response) -> dict[str, Any] | None:
     """The body as a dict, or None when it is empty, not JSON, or JSON of another shape."""
     try:
         body = response.json()
@@ -427,7 +533,7 @@ def _int_or_none(value: object) -> int | None:
         return None
 
 
-def _snippet(response: requests.Response) -> str:
+def _snippet(response: Response) -> str:
     text = " ".join(response.text[:120].split())
     return repr(text) + ("..." if len(response.text) > 120 else "") if text else "empty"
 

@@ -84,6 +84,8 @@ class VoiceCampaignOperator(BaseOperator):
     template_fields = CAMPAIGN_PARAMETERS
     template_ext = ()
     ui_color = "#f2e6ff"
+    _pending_ticket: str | None = None  # created by this task and not sent yet: on_kill cancels it
+    _killed = False
 
     def __init__(
         self,
@@ -112,29 +114,34 @@ class VoiceCampaignOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.text = text
-        self.list_name = list_name
-        self.tag_name = tag_name
-        self.segmentation = segmentation
-        self.sender = sender
-        self.send_at = send_at
-        self.voice_gender = voice_gender
-        self.voice_language = voice_language
-        self.simulation_mode = simulation_mode
-        self.auto_remove_blacklisted_numbers = auto_remove_blacklisted_numbers
-        self.get_back_pressed_keys = get_back_pressed_keys
-        self.request_id = request_id
-        self.octopush_conn_id = octopush_conn_id
-        self.send_at_grace = send_at_grace
-        self.on_past_send_at = on_past_send_at
-        self.send = send
-        self.max_cost = max_cost
-        self.max_contacts = max_contacts
-        self.poll_interval = poll_interval
-        self.wait_timeout = wait_timeout
-        self.deferrable = deferrable
-        self._pending_ticket: str | None = None  # created by this task and not sent: on_kill cancels it
-        self._killed = False
+        # Stored through vars(): while __init__ runs, BaseOperator.__setattr__ only looks for a
+        # converter (none of these names has one); the init kwargs and XComArg dependencies are
+        # recorded by the wrapper around __init__ once it returns. The plain assignment costs about
+        # a microsecond an attribute at every DAG parse, and DAG files hold hundreds of these tasks
+        # (benchmarks/run.py). Assignments after __init__ go through __setattr__ as usual.
+        vars(self).update(
+            text=text,
+            list_name=list_name,
+            tag_name=tag_name,
+            segmentation=segmentation,
+            sender=sender,
+            send_at=send_at,
+            voice_gender=voice_gender,
+            voice_language=voice_language,
+            simulation_mode=simulation_mode,
+            auto_remove_blacklisted_numbers=auto_remove_blacklisted_numbers,
+            get_back_pressed_keys=get_back_pressed_keys,
+            request_id=request_id,
+            octopush_conn_id=octopush_conn_id,
+            send_at_grace=send_at_grace,
+            on_past_send_at=on_past_send_at,
+            send=send,
+            max_cost=max_cost,
+            max_contacts=max_contacts,
+            poll_interval=poll_interval,
+            wait_timeout=wait_timeout,
+            deferrable=deferrable,
+        )
 
     def execute(self, context: Context) -> str:
         import pendulum

@@ -1,9 +1,10 @@
 """VoiceCampaignComputedTrigger: wait in the triggerer until Octopush has computed a campaign.
 
 It only reads the status: a trigger may run twice (after a triggerer restart), so
-create, send and cancel stay in the worker. The status call is the hook's (sync
-``requests``, one session kept across polls) run in a thread, so the event loop
-never blocks; the connection is read with the async API.
+create, send and cancel stay in the worker. The status call is the hook's async twin
+(httpx, one kept-alive client across polls, the same retry policy) and the connection
+is read with the async API, so nothing blocks the triggerer's event loop and no thread
+competes with it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
+import httpx  # noqa: F401 - imported here, with the module, so that no first poll imports it inside the loop
 from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+from airflow_provider_octopush.exceptions import OctopushError
+from airflow_provider_octopush.hooks.octopush import OctopushHook
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -54,14 +59,11 @@ class VoiceCampaignComputedTrigger(BaseTrigger):
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        from airflow_provider_octopush.exceptions import OctopushError
-        from airflow_provider_octopush.hooks.octopush import OctopushHook
-
         hook = OctopushHook(self.octopush_conn_id)
         try:
             await hook.aload_settings()
             while True:
-                response = await asyncio.to_thread(hook.get_voice_campaign_status, self.ticket_number)
+                response = await hook.aget_voice_campaign_status(self.ticket_number)
                 if response.get("status") != "under_computation":
                     yield self._event("computed", response)
                     return
@@ -69,9 +71,10 @@ class VoiceCampaignComputedTrigger(BaseTrigger):
                 if remaining <= 0:
                     yield self._event("timeout", response)
                     return
-                self.log.info("Octopush campaign %s is still being computed", self.ticket_number)
+                # debug: a triggerer may hold hundreds of these, each polling every few seconds
+                self.log.debug("Octopush campaign %s is still being computed", self.ticket_number)
                 await asyncio.sleep(min(self.poll_interval, remaining))
         except OctopushError as err:
             yield self._event("error", message=str(err))
         finally:
-            hook.close()
+            await hook.aclose()

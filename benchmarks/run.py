@@ -1,0 +1,418 @@
+"""Benchmarks: what the provider costs at DAG parse, per call, per task process and per waiting campaign.
+
+Every figure is measured side by side with its baseline in the same run, and reported
+as medians and a ratio, because the machines here are noisy. Run it through
+``python3 dev.py bench`` (``--quick`` for a fast smoke run, as CI does). It prints a
+Markdown table; nothing here is a pass/fail test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LOGIN, API_KEY = "bench@example.com", "bench-api-key-0123456789"
+OPERATOR_MODULE = "airflow_provider_octopush.operators.voice_campaign"
+HTTP_OPERATOR_MODULE = "airflow.providers.http.operators.http"
+PAYLOAD = {"list_name": "staff", "text": "Hello, this is a reminder for tomorrow's meeting.", "sender": "Shop42"}
+
+
+@dataclass
+class Row:
+    figure: str
+    ours: str
+    baseline: str
+    ratio: str
+    target: str
+    met: bool
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def python(code: str, env: dict[str, str], *argv: str) -> str:
+    """Run code in a fresh interpreter; its last line of output (Airflow may log before it)."""
+    result = subprocess.run([sys.executable, "-c", code, *argv], env=env, check=True, capture_output=True, text=True)
+    return result.stdout.strip().splitlines()[-1]
+
+
+def import_time(env: dict[str, str], repeats: int) -> Row:
+    """Fresh interpreter each time: import airflow.sdk, then time the operator module's import alone."""
+    code = (
+        "import sys, time, airflow.sdk; t = time.perf_counter(); import {module}; "
+        "print(time.perf_counter() - t, 'requests' in sys.modules)"
+    )
+    ours, theirs, requests_loaded = [], [], set()
+    for module in (OPERATOR_MODULE, HTTP_OPERATOR_MODULE):  # warm the bytecode caches first
+        python(code.format(module=module), env)
+    for _ in range(repeats):  # interleaved, so that drifts of the machine hit both alike
+        seconds, loaded = python(code.format(module=OPERATOR_MODULE), env).split()
+        ours.append(float(seconds))
+        requests_loaded.add(loaded)
+        theirs.append(float(python(code.format(module=HTTP_OPERATOR_MODULE), env).split()[0]))
+    ms, base = median(ours) * 1000, median(theirs) * 1000
+    return Row(
+        f"import of the operator module after airflow.sdk (median of {repeats} fresh interpreters)",
+        f"{ms:.1f} ms; requests imported: {'yes' if 'True' in requests_loaded else 'no'}",
+        f"{base:.1f} ms (HttpOperator)",
+        f"{ms / base:.3f}",
+        "<= 10 ms, requests not imported",
+        ms <= 10 and "True" not in requests_loaded,
+    )
+
+
+DAG_TEMPLATE = """
+import pendulum
+from airflow.sdk import DAG
+{import_line}
+with DAG("parse_{kind}", schedule="@daily", start_date=pendulum.datetime(2026, 1, 1, tz="UTC")) as dag:
+    for number in range(300):
+        {task}
+"""
+OCTOPUSH_TASK = (
+    'VoiceCampaignOperator(task_id=f"call_{number}", list_name=f"list_{number}", text="Reminder for {{ ds }}", '
+    'sender="Shop42", voice_language="fr-FR", send_at="{{ data_interval_end }}", simulation_mode="{{ true }}")'
+)
+
+
+PARSE_KINDS = (
+    ("octopush", f"from {OPERATOR_MODULE} import VoiceCampaignOperator", OCTOPUSH_TASK),
+    (
+        "empty",
+        "from airflow.providers.standard.operators.empty import EmptyOperator",
+        'EmptyOperator(task_id=f"t_{number}")',
+    ),
+    (
+        "one_argument",
+        "from benchmarks.reference_operators import OneArgumentOperator",
+        'OneArgumentOperator(task_id=f"t_{number}", value="x")',
+    ),
+    (
+        "bash",
+        "from airflow.providers.standard.operators.bash import BashOperator",
+        'BashOperator(task_id=f"t_{number}", bash_command="echo {{ ds }}")',
+    ),
+)
+
+
+def dag_parse(env: dict[str, str], workdir: Path, repeats: int) -> list[Row]:
+    """One interpreter with the modules pre-imported (as the DAG processor does); the files parsed alternately.
+
+    A reference row shows where the floor lies: a one-argument operator, and BashOperator.
+    """
+    files = {}
+    for kind, import_line, task in PARSE_KINDS:
+        files[kind] = workdir / f"parse_{kind}.py"
+        files[kind].write_text(DAG_TEMPLATE.format(kind=kind, import_line=import_line, task=task))
+    code = textwrap.dedent(
+        f"""
+        import json, runpy, sys, time
+        sys.path.insert(0, {str(ROOT)!r})
+        import {OPERATOR_MODULE}, benchmarks.reference_operators
+        import airflow.providers.standard.operators.empty, airflow.providers.standard.operators.bash
+        files = {json.dumps({kind: str(path) for kind, path in files.items()})}
+        times = {{kind: [] for kind in files}}
+        for kind in files:
+            runpy.run_path(files[kind])  # warm-up
+        for _ in range({repeats}):
+            for kind, path in files.items():
+                start = time.perf_counter()
+                dag = runpy.run_path(path)["dag"]
+                times[kind].append(time.perf_counter() - start)
+                assert len(dag.tasks) == 300
+        print(json.dumps(times))
+        """
+    )
+    times = {kind: median(values) * 1000 for kind, values in json.loads(python(code, env)).items()}
+    base = times["empty"]
+    return [
+        Row(
+            f"parse of a DAG file with 300 tasks (median of {repeats})",
+            f"{times['octopush']:.1f} ms (VoiceCampaignOperator)",
+            f"{base:.1f} ms (EmptyOperator)",
+            f"{times['octopush'] / base:.3f}",
+            "<= 1.15x",
+            times["octopush"] / base <= 1.15,
+        ),
+        Row(
+            "reference for the row above: the same file with a one-argument operator (the floor of any operator "
+            "with an __init__) and with BashOperator",
+            f"{times['one_argument']:.1f} ms; BashOperator {times['bash']:.1f} ms",
+            f"{base:.1f} ms (EmptyOperator)",
+            f"{times['one_argument'] / base:.3f}; {times['bash'] / base:.3f}",
+            "(reference)",
+            True,
+        ),
+    ]
+
+
+def sandbox_admin(sandbox_url: str, what: str, body: object = None) -> object:
+    import urllib.request
+
+    request = urllib.request.Request(
+        sandbox_url.split("/v1/")[0] + f"/_sandbox/{what}",
+        data=None if body is None else json.dumps(body).encode(),
+        method="GET" if body is None else "POST",
+    )
+    with urllib.request.urlopen(request) as answer:
+        return json.load(answer)
+
+
+def hook_calls(sandbox_url: str, calls: int) -> Row:
+    """The same create payload, through the hook and through a bare kept-alive requests.Session."""
+    import requests
+
+    from airflow_provider_octopush.hooks.octopush import OctopushHook
+
+    hook = OctopushHook()
+    session = requests.Session()
+    session.headers.update({"api-login": LOGIN, "api-key": API_KEY, "Content-Type": "application/json"})
+    url = sandbox_url + "/voice-campaign-on-list/create"
+    rounds, per_round = 5, max(1, calls // 5)
+    ours: list[float] = []
+    theirs: list[float] = []
+    counter = 0
+    for _ in range(rounds):  # alternate blocks so that both sides see the same machine
+        start = time.perf_counter()
+        for _ in range(per_round):
+            counter += 1
+            hook.create_voice_campaign_on_list(**PAYLOAD, request_id=f"hook-{counter}")
+        ours.append((time.perf_counter() - start) / per_round)
+        start = time.perf_counter()
+        for _ in range(per_round):
+            counter += 1
+            session.post(url, json={**PAYLOAD, "request_id": f"bare-{counter}"}, timeout=30).raise_for_status()
+        theirs.append((time.perf_counter() - start) / per_round)
+    ports = {item["client_port"] for item in sandbox_admin(sandbox_url, "requests") if '"hook-' in item["body"]}
+    hook.close()
+    session.close()
+    ours_us, base_us = median(ours) * 1e6, median(theirs) * 1e6
+    return Row(
+        f"{rounds * per_round} create calls through the hook, local keep-alive server (median per call)",
+        f"{ours_us:.0f} us; TCP connections used: {len(ports)}",
+        f"{base_us:.0f} us (bare Session.post)",
+        f"{ours_us / base_us:.3f}",
+        "<= 1.10x, one connection",
+        ours_us / base_us <= 1.10 and len(ports) == 1,
+    )
+
+
+TASK_DAG = """
+import pendulum
+from airflow.sdk import DAG
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow_provider_octopush.operators.voice_campaign import VoiceCampaignOperator
+with DAG("rss", schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC")) as dag:
+    EmptyOperator(task_id="empty")
+    VoiceCampaignOperator(task_id="octopush", list_name="staff", text="Hello")
+"""
+RSS_CODE = """
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def task_rss(env: dict[str, str], home: Path, repeats: int) -> Row:
+    """Peak RSS of `airflow tasks test` for one task, each run in its own process."""
+    (home / "dags").mkdir(exist_ok=True)
+    (home / "dags" / "rss.py").write_text(TASK_DAG)
+    airflow = [sys.executable, "-m", "airflow"]
+    subprocess.run([*airflow, "db", "migrate"], env=env, check=True, capture_output=True)
+    peaks: dict[str, list[float]] = {"octopush": [], "empty": []}
+    for number in range(repeats):
+        for task in peaks:
+            day = f"2030-01-{number + 1:02d}"
+            kib = python(RSS_CODE, env, *airflow, "tasks", "test", "rss", task, day)
+            peaks[task].append(int(kib) / 1024)
+    ours, base = median(peaks["octopush"]), median(peaks["empty"])
+    return Row(
+        f"peak RSS of one task process, `airflow tasks test` (median of {repeats})",
+        f"{ours:.1f} MB",
+        f"{base:.1f} MB (EmptyOperator)",
+        f"+{ours - base:.1f} MB",
+        "<= +15 MB",
+        ours - base <= 15,
+    )
+
+
+def triggers(sandbox_url: str, count: int, poll_interval: float = 2.0, computation: float = 10.0) -> Row:
+    """`count` real triggers in one event loop (as in one triggerer), asyncio debug mode on.
+
+    asyncio's debug mode reports every callback that holds the loop over 100 ms. A garbage
+    collection can do that too (debug mode keeps a traceback per handle, which makes them
+    long): such reports are matched against the collector's own pauses and counted apart,
+    since a collection is not a blocking call. The sandbox runs on the other core.
+    """
+    import gc
+    import re
+
+    from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
+    from airflow_provider_octopush.triggers.voice_campaign import VoiceCampaignComputedTrigger
+
+    sandbox_admin(sandbox_url, "reset", {})
+    sandbox_admin(sandbox_url, "config", {"computation_delay": computation})
+    hook = OctopushHook()
+    tickets = [
+        ticket_from(hook.create_voice_campaign_on_list(**PAYLOAD, request_id=f"wait-{number}"))
+        for number in range(count)
+    ]
+    hook.close()
+
+    slow: list[tuple[float, float]] = []  # (start, end) of each reported callback
+    collections: list[tuple[float, float]] = []
+    started: list[float] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if took := re.search(r"took ([0-9.]+) seconds", record.getMessage()):
+                slow.append((record.created - float(took.group(1)), record.created))
+
+    def on_collection(phase: str, info: dict) -> None:
+        if phase == "start":
+            started.append(time.time())
+        elif started:
+            collections.append((started.pop(), time.time()))
+
+    async def wait_all() -> list[dict]:
+        deadline = time.time() + 120
+
+        async def first(ticket: str) -> dict:
+            async for event in VoiceCampaignComputedTrigger(ticket, "octopush_default", poll_interval, deadline).run():
+                return event.payload
+            raise AssertionError("no event")
+
+        return await asyncio.gather(*(first(ticket) for ticket in tickets))
+
+    handler = Collect(logging.WARNING)
+    logging.getLogger("asyncio").addHandler(handler)
+    gc.callbacks.append(on_collection)
+    cpu_start, wall_start = time.process_time(), time.perf_counter()
+    try:
+        events = asyncio.run(wait_all(), debug=True)
+    finally:
+        cpu, wall = time.process_time() - cpu_start, time.perf_counter() - wall_start
+        gc.callbacks.remove(on_collection)
+        logging.getLogger("asyncio").removeHandler(handler)
+    polls = sum(1 for item in sandbox_admin(sandbox_url, "requests") if item["path"].endswith("/status"))
+    computed = sum(event["outcome"] == "computed" for event in events)
+    by_collector = [
+        (start, end) for start, end in slow if any(g_end > start and g_start < end for g_start, g_end in collections)
+    ]
+    blocking = len(slow) - len(by_collector)
+    return Row(
+        f"{count} deferred campaigns waiting in one event loop, polling the sandbox every {poll_interval:g} s",
+        f"{computed}/{count} computed in {wall:.1f} s; {polls} polls; triggerer CPU {cpu * 1000 / max(polls, 1):.2f} ms"
+        f" per poll; loop held > 100 ms: {blocking} times by our code, {len(by_collector)} by garbage collection",
+        "none",
+        "-",
+        "no blocking call in the event loop (asyncio debug)",
+        blocking == 0 and computed == count,
+    )
+
+
+def _pin_to(core: int) -> None:
+    """Keep a process on one core when the machine has two or more (Linux only; elsewhere a no-op)."""
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+        os.sched_setaffinity(0, {core})
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    with contextlib.suppress(OSError, StopIteration):
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    from importlib.metadata import version
+
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"apache-airflow {version('apache-airflow')}, requests {version('requests')}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="few repetitions: checks the benchmark still runs")
+    args = parser.parse_args()
+    repeats = (
+        {"import": 3, "parse": 3, "calls": 200, "rss": 1, "triggers": 20}
+        if args.quick
+        else {"import": 15, "parse": 15, "calls": 2000, "rss": 3, "triggers": 200}
+    )
+    with tempfile.TemporaryDirectory(prefix="octopush-bench-") as tmp:
+        home = Path(tmp)
+        env = {key: value for key, value in os.environ.items() if not key.startswith(("AIRFLOW__", "AIRFLOW_CONN_"))}
+        env.update(
+            AIRFLOW_HOME=str(home),
+            AIRFLOW__CORE__LOAD_EXAMPLES="False",
+            AIRFLOW__CORE__DAGS_FOLDER=str(home / "dags"),
+            AIRFLOW__CORE__UNIT_TEST_MODE="True",
+        )
+        os.environ.update(env)
+        # The sandbox runs in its own process, like the real API: it takes no CPU from what is measured.
+        sandbox = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "airflow_provider_octopush.sandbox",
+                "--port",
+                "0",
+                "--login",
+                LOGIN,
+                "--api-key",
+                API_KEY,
+                "--computation-delay",
+                "600",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: _pin_to(1),  # the sandbox on the second core
+        )
+        _pin_to(0)  # and the measured process on the first: they do not steal each other's core
+        try:
+            url = sandbox.stdout.readline().split()[-1]  # type: ignore[union-attr]
+            connection = json.dumps({"conn_type": "octopush", "login": LOGIN, "password": API_KEY, "host": url})
+            env["AIRFLOW_CONN_OCTOPUSH_DEFAULT"] = os.environ["AIRFLOW_CONN_OCTOPUSH_DEFAULT"] = connection
+            rows = []
+            for name, measure in (
+                ("import", lambda: import_time(env, repeats["import"])),
+                ("parse", lambda: dag_parse(env, home, repeats["parse"])),
+                ("calls", lambda: hook_calls(url, repeats["calls"])),
+                ("rss", lambda: task_rss(env, home, repeats["rss"])),
+                ("triggers", lambda: triggers(url, repeats["triggers"])),
+            ):
+                print(f"measuring {name} ...", file=sys.stderr, flush=True)
+                measured = measure()
+                rows.extend(measured if isinstance(measured, list) else [measured])
+        finally:
+            sandbox.terminate()
+            sandbox.wait()
+    print(f"\nMachine: {machine()}{' (quick mode: too few repetitions to quote)' if args.quick else ''}\n")
+    print("| figure | ours | baseline | ratio | target | met |")
+    print("|---|---|---|---|---|---|")
+    for row in rows:
+        met = "-" if row.target == "(reference)" else "yes" if row.met else "NO"
+        print(f"| {row.figure} | {row.ours} | {row.baseline} | {row.ratio} | {row.target} | {met} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
