@@ -99,6 +99,7 @@ class Fault:
 
     path: str
     times: int = 1
+    match: str = ""  # only requests whose body contains this text
     status: int | None = None
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
@@ -129,10 +130,10 @@ class SandboxState:
             self.faults.clear()
             self.requests.clear()
 
-    def take_fault(self, path: str) -> Fault | None:
+    def take_fault(self, path: str, body: str) -> Fault | None:
         with self.lock:
             for fault in self.faults:
-                if fault.path == path and fault.times > 0:
+                if fault.path == path and fault.times > 0 and fault.match in body:
                     fault.times -= 1
                     return fault
         return None
@@ -185,7 +186,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
                     "body": raw.decode(errors="replace"),
                 }
             )
-        fault = state.take_fault(path)
+        fault = state.take_fault(path, raw.decode(errors="replace"))
         if fault and fault.status is not None:
             self._send(fault.status, fault.body, fault.headers)
             return

@@ -183,7 +183,7 @@ def hook_calls(sandbox_url: str, calls: int) -> Row:
     session = requests.Session()
     session.headers.update({"api-login": LOGIN, "api-key": API_KEY, "Content-Type": "application/json"})
     url = sandbox_url + "/voice-campaign-on-list/create"
-    rounds, per_round = 5, max(1, calls // 5)
+    rounds, per_round = 20, max(1, calls // 20)
     ours: list[float] = []
     theirs: list[float] = []
     counter = 0

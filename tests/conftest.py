@@ -44,11 +44,10 @@ API_KEY = "k3y-Secret-9f2c71d0e4b8a6"
 
 
 class Sandbox:
-    """The in-process sandbox, with helpers to inspect it and inject faults."""
+    """A running sandbox (in this process or another), with helpers to inspect it and inject faults."""
 
-    def __init__(self, server: SandboxServer) -> None:
-        self.server = server
-        self.url = server.url
+    def __init__(self, url: str) -> None:
+        self.url = url
         self.root = self.url.split("/v1/")[0]
 
     def _admin(self, what: str, body: Any = None) -> Any:
@@ -62,6 +61,9 @@ class Sandbox:
 
     def requests(self, path: str | None = None) -> list[dict[str, Any]]:
         return [item for item in self._admin("requests") if path is None or item["path"] == path]
+
+    def reset(self) -> None:
+        self._admin("reset", {})
 
     def configure(self, **behaviour: Any) -> None:
         """Computation delay, contacts, cost per contact, outcome of campaigns created from now on."""
@@ -84,7 +86,7 @@ def sandbox_server() -> Iterator[SandboxServer]:
 @pytest.fixture
 def sandbox(sandbox_server: SandboxServer) -> Sandbox:
     sandbox_server.state.reset()
-    return Sandbox(sandbox_server)
+    return Sandbox(sandbox_server.url)
 
 
 def connection_json(host: str, *, password: str = API_KEY, **extra: Any) -> str:

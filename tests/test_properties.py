@@ -90,7 +90,7 @@ def test_every_input_is_rejected_by_name_or_sent_as_the_rules_allow(params: dict
 @given(params=campaigns)
 def test_through_the_hook_bad_input_never_reaches_the_sandbox(params: dict[str, Any], octopush_conn: Sandbox) -> None:
     """The sandbox refuses anything not canonical: every call either fails before HTTP or is accepted."""
-    octopush_conn.server.state.reset()
+    octopush_conn.reset()
     hook = OctopushHook()
     try:
         ticket_from(hook.create_voice_campaign_on_list(**params))

@@ -1,0 +1,44 @@
+"""DAGs for the real-stack tests: each exercises one way a campaign could be lost or doubled."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import DAG
+
+from airflow_provider_octopush.operators.voice_campaign import VoiceCampaignOperator
+
+START = pendulum.datetime(2026, 1, 1, tz="UTC")
+
+# One campaign per logical date, no send_at: a backfill creates one for each past day.
+with DAG("rs_backfill", schedule="@daily", start_date=START, catchup=False, max_active_runs=5) as rs_backfill:
+    VoiceCampaignOperator(task_id="call", list_name="staff", text="Report for {{ ds }}")
+
+# send_at from the data interval: past for a backfill, so skipped by the documented policy.
+with DAG("rs_backfill_send_at", schedule="@daily", start_date=START, catchup=False, max_active_runs=5) as rs_send_at:
+    VoiceCampaignOperator(
+        task_id="call",
+        list_name="staff",
+        text="Reminder for {{ ds }}",
+        send_at="{{ data_interval_end }}",
+        on_past_send_at="skip",
+    )
+
+# 100 lists, one mapped task each.
+with DAG("rs_fanout", schedule=None, start_date=START, max_active_tasks=8) as rs_fanout:
+    VoiceCampaignOperator.partial(task_id="call", text="Service update").expand(
+        list_name=[f"list-{number:03d}" for number in range(100)]
+    )
+
+# Prepare, wait in the triggerer, send.
+with DAG("rs_deferrable", schedule=None, start_date=START) as rs_deferrable:
+    VoiceCampaignOperator(
+        task_id="call", list_name="night-shift", text="Alert", send=True, deferrable=True, poll_interval=1
+    )
+
+# A task killed after its create: its retry must not create a second campaign.
+with DAG(
+    "rs_kill", schedule=None, start_date=START, default_args={"retries": 1, "retry_delay": timedelta(seconds=1)}
+) as rs_kill:
+    VoiceCampaignOperator(task_id="call", list_name="killed", text="Hello")

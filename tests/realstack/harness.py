@@ -1,0 +1,207 @@
+"""The real Airflow 3 stack on loopback: api-server, scheduler, dag-processor, triggerer, LocalExecutor, SQLite.
+
+One stack for the whole module (starting it costs about a minute on two cores), on a
+throw-away home, with the sandbox in its own process. Every service is stopped at the
+end, whatever happened. Run these tests alone with ``python3 dev.py test -m realstack``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from conftest import API_KEY, LOGIN, Sandbox, connection_json
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+HERE = Path(__file__).resolve().parent
+SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(what: str, check: Callable[[], Any], timeout: float, interval: float = 1.0) -> Any:
+    """Poll ``check`` until it returns something truthy; fail with ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+class Stack:
+    """The running services, their home, and a small client of the public REST API."""
+
+    def __init__(self, home: Path, env: dict[str, str], port: int, sandbox: Sandbox) -> None:
+        self.home = home
+        self.env = env
+        self.url = f"http://127.0.0.1:{port}"
+        self.sandbox = sandbox
+        self.processes: dict[str, subprocess.Popen] = {}
+        self._token: str | None = None
+
+    # services -------------------------------------------------------------------------
+    def start(self, service: str) -> None:
+        log = (self.home / f"{service}.out").open("a")
+        args = ["api-server", "--port", self.url.rsplit(":", 1)[1]] if service == "api-server" else [service]
+        self.processes[service] = subprocess.Popen(
+            [sys.executable, "-m", "airflow", *args],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so that stopping it stops its children
+        )
+
+    def stop(self, service: str, sig: int = signal.SIGTERM) -> None:
+        process = self.processes.pop(service)
+        try:
+            os.killpg(process.pid, sig)
+            process.wait(timeout=30)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+
+    def airflow(self, *args: str, timeout: float = 300) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "airflow", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        assert result.returncode == 0, (
+            f"airflow {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        )
+        return result.stdout
+
+    # REST API ----------------------------------------------------------------------------
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        if self._token is None:
+            with urllib.request.urlopen(f"{self.url}/auth/token", timeout=30) as answer:
+                self._token = json.load(answer)["access_token"]
+        request = urllib.request.Request(
+            self.url + path,
+            data=None if body is None else json.dumps(body).encode(),
+            method=method,
+            headers={"Authorization": f"Bearer {self._token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            raw = answer.read()
+        return json.loads(raw) if raw else None
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/api/v2/monitor/health", timeout=5) as answer:
+                health = json.load(answer)
+        except (OSError, ValueError):
+            return False
+        parts = ("metadatabase", "scheduler", "triggerer", "dag_processor")
+        return all((health.get(part) or {}).get("status") == "healthy" for part in parts)
+
+    def dag_ready(self, dag_id: str) -> bool:
+        try:
+            self.api("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
+        except urllib.error.HTTPError:
+            return False
+        return True
+
+    def trigger(self, dag_id: str, conf: dict | None = None) -> str:
+        run = self.api("POST", f"/api/v2/dags/{dag_id}/dagRuns", {"logical_date": None, "conf": conf or {}})
+        return run["dag_run_id"]
+
+    def run_state(self, dag_id: str, run_id: str) -> str:
+        return self.api("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}")["state"]
+
+    def wait_run(self, dag_id: str, run_id: str, timeout: float = 600) -> str:
+        return wait_for(
+            f"run {run_id} of {dag_id} to finish",
+            lambda: (state := self.run_state(dag_id, run_id)) in ("success", "failed") and state,
+            timeout,
+            interval=2,
+        )
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
+        answer = self.api("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances?limit=1000")
+        return answer["task_instances"]
+
+
+@pytest.fixture(scope="session", name="stack")
+def stack_fixture() -> Iterator[Stack]:
+    home = Path(tempfile.mkdtemp(prefix="octopush-realstack-"))
+    dags = home / "dags"
+    shutil.copytree(HERE / "dags", dags)
+    sandbox_process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "airflow_provider_octopush.sandbox",
+            "--port",
+            "0",
+            "--computation-delay",
+            "2",
+            "--login",
+            LOGIN,
+            "--api-key",
+            API_KEY,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=(home / "sandbox.out").open("w"),
+        text=True,
+        start_new_session=True,
+    )
+    sandbox = Sandbox(sandbox_process.stdout.readline().split()[-1])  # type: ignore[union-attr]
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AIRFLOW__", "AIRFLOW_CONN_"))}
+    env.update(
+        AIRFLOW_HOME=str(home),
+        AIRFLOW__CORE__DAGS_FOLDER=str(dags),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AIRFLOW__CORE__EXECUTOR="LocalExecutor",
+        AIRFLOW__CORE__PARALLELISM="8",
+        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS="True",
+        AIRFLOW__CORE__TEST_CONNECTION="Enabled",
+        AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"http://127.0.0.1:{port}/execution/",
+        AIRFLOW__API__BASE_URL=f"http://127.0.0.1:{port}",
+        AIRFLOW__API_AUTH__JWT_SECRET="realstack-tests-only-" + "x" * 32,
+        AIRFLOW__API__SECRET_KEY="realstack-tests-only",
+        AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="5",
+        AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT="60",
+        AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC="2",
+        AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD="60",
+        AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD="60",
+        AIRFLOW_CONN_OCTOPUSH_DEFAULT=connection_json(sandbox.url, timeout=10, max_retries=0),
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS="sqlite_args.CONNECT_ARGS",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])),
+    )
+    running = Stack(home, env, port, sandbox)
+    try:
+        running.airflow("db", "migrate")
+        for service in SERVICES:
+            running.start(service)
+        wait_for("the Airflow services to report healthy", running.healthy, timeout=240, interval=2)
+        yield running
+    finally:
+        for service in list(running.processes):
+            running.stop(service)
+        os.killpg(sandbox_process.pid, signal.SIGTERM)
+        sandbox_process.wait(timeout=30)
