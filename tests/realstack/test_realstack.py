@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import time
 import urllib.error
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import psutil
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from conftest import Sandbox
 
 pytestmark = pytest.mark.realstack
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 CREATE = "/voice-campaign-on-list/create"
 WRONG_KEY = "Wrong-Realstack-Key-5be1c0"
@@ -43,6 +46,61 @@ def test_connection_form_as_served_to_the_react_ui(stack: Stack) -> None:
     extras = {name.rsplit("__", 1)[-1]: value for name, value in octopush["extra_fields"].items()}
     assert extras["timeout"]["schema"]["title"] == "Timeout (seconds)"
     assert extras["max_retries"]["schema"]["maximum"] == 10
+
+
+def test_connection_form_in_headless_chromium(stack: Stack) -> None:
+    """The real React form, opened as a person would; the screenshot is kept in test-artifacts/."""
+    pytest.importorskip("selenium", reason="install the test extras")
+    from selenium import webdriver
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):  # dev.py installs them where it can
+        pytest.skip("no browser here: apt-get install chromium chromium-driver (Debian), or your system's equivalent")
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1400,1500",
+        f"--user-data-dir={stack.home / 'chromium-profile'}",
+    ):
+        options.add_argument(flag)
+    service = webdriver.ChromeService(executable_path=shutil.which("chromedriver"))
+    browser = webdriver.Chrome(options=options, service=service)
+    try:
+        wait = WebDriverWait(browser, 60)
+        browser.get(f"{stack.url}/auth/token/login?next={stack.url}/connections")  # all-admins log-in
+        add = wait.until(ready.element_to_be_clickable((By.XPATH, "//button[contains(., 'Add Connection')]")))
+        add.click()
+        kind = wait.until(ready.element_to_be_clickable((By.XPATH, "//div[@role='dialog']//input[@role='combobox']")))
+        kind.send_keys("Octopush")
+        kind.send_keys(Keys.ENTER)
+        wait.until(ready.visibility_of_element_located((By.XPATH, "//*[contains(text(), 'API login (e-mail)')]")))
+        ARTIFACTS.mkdir(exist_ok=True)
+        time.sleep(1)  # let the form settle before the picture
+        browser.save_screenshot(str(ARTIFACTS / "octopush-connection-form.png"))
+        page = browser.page_source
+        extras = "//div[@role='dialog']//button[contains(., 'Extra Fields') and not(contains(., 'JSON'))]"
+        wait.until(ready.element_to_be_clickable((By.XPATH, extras))).click()
+        wait.until(ready.visibility_of_element_located((By.XPATH, "//*[contains(text(), 'Timeout (seconds)')]")))
+        time.sleep(1)  # the accordion opens with an animation
+        browser.save_screenshot(str(ARTIFACTS / "octopush-connection-form-extras.png"))
+        page += browser.page_source
+    finally:
+        browser.quit()
+    for text in ("API login (e-mail)", "API key", "API base URL", "Timeout (seconds)", "Max retries"):
+        assert text in page, f"{text!r} is not on the connection form"
+    for picture in ("octopush-connection-form.png", "octopush-connection-form-extras.png"):
+        assert (ARTIFACTS / picture).stat().st_size > 10_000
 
 
 def connection_test(stack: Stack, password: str) -> dict:
