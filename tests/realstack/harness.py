@@ -82,16 +82,20 @@ class Stack:
             process.wait(timeout=30)
 
     def airflow(self, *args: str, timeout: float = 300) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "airflow", *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        assert result.returncode == 0, (
-            f"airflow {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-        )
+        """Run an Airflow CLI command; again (up to 5 times) when SQLite reports a lock conflict.
+
+        SQLite refuses at once, without waiting, a transaction that read and then wants to
+        write while another process writes; the command's transaction was rolled back whole.
+        """
+        for _ in range(5):
+            result = subprocess.run(
+                [sys.executable, "-m", "airflow", *args], env=self.env, capture_output=True, text=True, timeout=timeout
+            )
+            if result.returncode == 0 or "database is locked" not in result.stdout + result.stderr:
+                break
+            time.sleep(2)
+        output = f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        assert result.returncode == 0, f"airflow {' '.join(args)} failed:\n{output}"
         return result.stdout
 
     # REST API ----------------------------------------------------------------------------
