@@ -109,8 +109,16 @@ class Stack:
             method=method,
             headers={"Authorization": f"Bearer {self._token}", "Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=60) as answer:
-            raw = answer.read()
+        for attempt in range(5):
+            try:
+                with urllib.request.urlopen(request, timeout=60) as answer:
+                    raw = answer.read()
+                break
+            except urllib.error.HTTPError as err:
+                # A 5xx here is SQLite's lock conflict inside the api-server, its transaction rolled back.
+                if err.code < 500 or attempt == 4:
+                    raise
+                time.sleep(2)
         return json.loads(raw) if raw else None
 
     def healthy(self) -> bool:
