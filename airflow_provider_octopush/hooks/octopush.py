@@ -9,12 +9,11 @@ harmless (a read, or a create carrying a ``request_id`` that Octopush de-duplica
 from __future__ import annotations
 
 import asyncio
-import functools
 import random
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -456,7 +455,7 @@ class OctopushHook(BaseHook):
         raise OctopushApiError(f"{what}. What to do: {hint}.", status=status, code=code, api_message=api_message)
 
 
-@functools.cache
+@cache
 def _tls_context() -> ssl.SSLContext:
     """One TLS context per process, shared by every async client (httpx builds one per client otherwise)."""
     import httpx
