@@ -3,7 +3,7 @@
 Octopush computes a list campaign's recipients and cost asynchronously; it is sent only
 once validated. The operator (normal and deferrable), the notifier and the sensor
 share these steps so that the guard between "computed" and "sent" lives in one place.
-Imported only at run time (it imports the hook).
+Imported only at run time, by execute() and the trigger, never by DAG files.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 COMPUTING = "under_computation"
 READY = "ready_to_be_sent"
-FAILED = "failed"
 
 
 class CampaignNotSent(OctopushError, AirflowFailException):

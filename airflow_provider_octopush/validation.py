@@ -161,7 +161,7 @@ def parse_request_id(value: object) -> str:
     return request_id
 
 
-def _is_unset(value: object) -> bool:
+def is_unset(value: object) -> bool:
     """None means "not sent"; so does "" (what a template for an optional value renders)."""
     return value is None or value == ""
 
@@ -182,7 +182,7 @@ def normalize_campaign(params: Mapping[str, Any]) -> dict[str, Any]:
         value = params.get(name)
         if name == "text":
             payload[name] = _text(value)
-        elif _is_unset(value):
+        elif is_unset(value):
             continue
         elif name in TARGET_PARAMETERS:
             payload[name] = _target(name, value)

@@ -20,6 +20,7 @@ import requests
 from airflow.sdk import BaseHook
 from urllib3.exceptions import NewConnectionError
 
+from airflow_provider_octopush.campaign import COMPUTING
 from airflow_provider_octopush.connection import (
     CONN_FIELDS,
     CONN_TYPE,
@@ -467,7 +468,7 @@ def _still_computing(err: OctopushApiError) -> dict[str, Any]:
     """A status answered 400 with code 129 ("being built") means "still computing"; other errors stand."""
     if err.code != CODE_CAMPAIGN_BEING_BUILT:
         raise err
-    return {"status": "under_computation", "code": err.code, "message": err.api_message}
+    return {"status": COMPUTING, "code": err.code, "message": err.api_message}
 
 
 def ticket_from(response: Mapping[str, Any]) -> str:

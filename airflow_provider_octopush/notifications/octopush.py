@@ -93,11 +93,11 @@ class OctopushVoiceNotifier(BaseNotifier):
     def notify(self, context: Context) -> None:
         from airflow_provider_octopush.campaign import check_limits, send_if_allowed, wait_until_computed
         from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
-        from airflow_provider_octopush.validation import normalize_campaign
+        from airflow_provider_octopush.validation import is_unset, normalize_campaign
 
         check_limits(self.max_cost, self.max_contacts, self.poll_interval, self.wait_timeout)
         params = {name: getattr(self, name) for name in CAMPAIGN_PARAMETERS}
-        if params["request_id"] in (None, ""):
+        if is_unset(params["request_id"]):
             params["request_id"] = notification_request_id(context)
         payload = normalize_campaign(params)
         deadline = time.time() + self.wait_timeout

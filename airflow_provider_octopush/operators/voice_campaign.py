@@ -149,11 +149,16 @@ class VoiceCampaignOperator(BaseOperator):
 
         from airflow_provider_octopush.campaign import check_limits, wait_until_computed
         from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
-        from airflow_provider_octopush.validation import CampaignParameterError, normalize_campaign, resolve_send_at
+        from airflow_provider_octopush.validation import (
+            CampaignParameterError,
+            is_unset,
+            normalize_campaign,
+            resolve_send_at,
+        )
 
         ti = context["ti"]
         params = {name: getattr(self, name) for name in CAMPAIGN_PARAMETERS}
-        if params["request_id"] in (None, ""):
+        if is_unset(params["request_id"]):
             params["request_id"] = default_request_id(ti.dag_id, ti.task_id, ti.run_id, ti.map_index)
         try:
             if self.send:

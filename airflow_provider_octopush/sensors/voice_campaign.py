@@ -81,12 +81,12 @@ class VoiceCampaignReadySensor(BaseSensorOperator):
         return self._judge(status_from_event(event)).xcom_value  # "computed": never still computing
 
     def _judge(self, status: CampaignStatus) -> PokeReturnValue:
-        from airflow_provider_octopush.campaign import COMPUTING, READY
+        from airflow_provider_octopush.campaign import READY
 
         if status.status == READY:
             self.log.info("Octopush campaign ready: %s", status.figures())
             return PokeReturnValue(is_done=True, xcom_value=status.figures())
-        if status.status == COMPUTING:
+        if status.computing:
             return PokeReturnValue(is_done=False)
         raise self._not_ready(status)
 

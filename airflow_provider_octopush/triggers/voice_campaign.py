@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import httpx  # noqa: F401 - imported here, with the module, so that no first poll imports it inside the loop
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from airflow_provider_octopush.campaign import COMPUTING
 from airflow_provider_octopush.exceptions import OctopushError
 from airflow_provider_octopush.hooks.octopush import OctopushHook
 
@@ -64,7 +65,7 @@ class VoiceCampaignComputedTrigger(BaseTrigger):
             await hook.aload_settings()
             while True:
                 response = await hook.aget_voice_campaign_status(self.ticket_number)
-                if response.get("status") != "under_computation":
+                if response.get("status") != COMPUTING:
                     yield self._event("computed", response)
                     return
                 remaining = self.deadline - time.time()
