@@ -1,5 +1,32 @@
 """Apache Airflow provider for Octopush voice campaigns.
 
-Kept empty on purpose: DAG files import ``airflow_provider_octopush.operators...``, and
-nothing heavy should run on the way there.
+Kept small on purpose: DAG files import ``airflow_provider_octopush.operators...``, and
+nothing heavy should run on the way there. It only refuses, with a clear message, an
+Airflow older than the one this provider supports (3.1), before any submodule fails on
+an import that such an Airflow does not have.
 """
+
+from __future__ import annotations
+
+__version__ = "0.2.0"
+
+MIN_AIRFLOW_VERSION = (3, 1)
+
+
+def _check_airflow_version() -> None:
+    import re
+
+    try:
+        from airflow import __version__ as airflow_version
+    except ImportError:  # no Airflow at all: the standalone sandbox and the rules still work
+        return
+    match = re.match(r"(\d+)\.(\d+)", airflow_version)
+    if match and tuple(int(part) for part in match.groups()) < MIN_AIRFLOW_VERSION:
+        raise ImportError(
+            f"airflow-provider-octopush {__version__} needs Apache Airflow 3.1 or newer (tested on 3.1, 3.2 and "
+            f"3.3); this environment has Airflow {airflow_version}. Upgrade Airflow, or install "
+            "airflow-provider-octopush only where Airflow 3.1+ runs."
+        )
+
+
+_check_airflow_version()

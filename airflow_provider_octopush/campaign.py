@@ -13,9 +13,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk.exceptions import AirflowFailException
-
 from airflow_provider_octopush.exceptions import OctopushError
+from airflow_provider_octopush.version_compat import AirflowFailException
 
 if TYPE_CHECKING:
     from logging import Logger

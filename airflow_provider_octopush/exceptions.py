@@ -8,7 +8,7 @@ Airflow fails the task at once instead of burning its retries.
 
 from __future__ import annotations
 
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from airflow_provider_octopush.version_compat import AirflowException, AirflowFailException
 
 
 class OctopushError(AirflowException):

@@ -55,19 +55,31 @@ def test_legacy_field_behaviour_is_the_same_definition() -> None:
     assert legacy["placeholders"]["password"] == "your Octopush API key"
 
 
-def test_providers_manager_serves_the_form() -> None:
-    """What the 3.3 API server gives the React connection form, read without importing the hook."""
-    from airflow.providers_manager import ProvidersManager
+def test_api_server_serves_the_form() -> None:
+    """What the API server's ``/ui/connections/hook_meta`` gives the React form, on every supported Airflow.
 
-    manager = ProvidersManager()
-    behaviour = manager.field_behaviours["octopush"]
-    assert behaviour["relabeling"] == {"login": "API login (e-mail)", "password": "API key", "host": "API base URL"}
-    assert set(behaviour["hidden_fields"]) == {"port", "schema"}
-    widgets = manager.connection_form_widgets
+    Airflow 3.1 builds it from the hook's ``get_ui_field_behaviour`` and
+    ``get_connection_form_widgets`` (and drops a hook whose widget classes it does not
+    accept); 3.2 and 3.3 from the provider info. The form must be the same on all.
+    """
+    from airflow.api_fastapi.core_api.services.ui.connections import HookMetaService
+
+    HookMetaService.hook_meta_data.cache_clear()
+    (meta,) = [hook for hook in HookMetaService.hook_meta_data() if hook.connection_type == "octopush"]
+    assert (meta.hook_name, meta.hook_class_name) == ("Octopush", "airflow_provider_octopush.hooks.octopush.OctopushHook")
+    fields = meta.standard_fields
+    assert fields is not None
+    for name, label in UI_FIELD_BEHAVIOUR["relabeling"].items():
+        field = getattr(fields, name)
+        assert (field.hidden, field.title) == (False, label)
+        assert field.placeholder == UI_FIELD_BEHAVIOUR["placeholders"][name]
+    assert fields.port.hidden and fields.url_schema.hidden
+    extras = meta.extra_fields or {}
+    assert set(extras) == set(CONN_FIELDS)
     for name, definition in CONN_FIELDS.items():
-        widget = widgets[f"extra__octopush__{name}"]
-        assert widget.field["schema"]["title"] == definition["label"]
-        assert widget.field["description"] == definition["description"]
+        assert extras[name]["schema"]["title"] == definition["label"]
+        assert extras[name]["description"] == definition["description"]
+        assert "null" in extras[name]["schema"]["type"]  # optional
 
 
 def test_airflow_cli_lists_provider_and_hook() -> None:

@@ -102,22 +102,26 @@ class OctopushHook(BaseHook):
 
     @classmethod
     def get_connection_form_widgets(cls) -> dict[str, Any]:
-        """The extras' widgets for Airflow 3.1, whose UI still asks the hook."""
-        from flask_babel import lazy_gettext
-        from wtforms import DecimalField, IntegerField
-        from wtforms.validators import NumberRange, Optional
+        """The extras' widgets for Airflow 3.1, whose UI still asks the hook (3.2+ read ``conn-fields``).
 
-        fields = {"timeout": DecimalField, "max_retries": IntegerField}
-        widgets = {}
-        for name, field_class in fields.items():
-            schema = CONN_FIELDS[name]["schema"]
-            low = schema.get("minimum", schema.get("exclusiveMinimum"))
-            widgets[name] = field_class(
+        Airflow 3.1 accepts only wtforms' String, Integer, Password and Boolean fields: a hook
+        with any other widget class is dropped from the connection types altogether. So the
+        time-out, a decimal number of seconds, is a text field (read as a number, and checked,
+        by :func:`~airflow_provider_octopush.connection.settings_from`).
+        """
+        from flask_babel import lazy_gettext
+        from wtforms import IntegerField, StringField
+        from wtforms.validators import Optional
+
+        fields = {"timeout": StringField, "max_retries": IntegerField}
+        return {
+            name: field_class(
                 lazy_gettext(CONN_FIELDS[name]["label"]),
-                validators=[Optional(), NumberRange(min=low, max=schema.get("maximum"))],
+                validators=[Optional()],
                 description=CONN_FIELDS[name]["description"],
             )
-        return widgets
+            for name, field_class in fields.items()
+        }
 
     @cached_property
     def settings(self) -> OctopushSettings:

@@ -14,10 +14,10 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
-from airflow.sdk.configuration import conf
 
 from airflow_provider_octopush.connection import DEFAULT_CONN_ID
 from airflow_provider_octopush.validation import CAMPAIGN_PARAMETERS, DEFAULT_SEND_AT_GRACE
+from airflow_provider_octopush.version_compat import conf
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -145,7 +145,6 @@ class VoiceCampaignOperator(BaseOperator):
 
     def execute(self, context: Context) -> str:
         import pendulum
-        from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
         from airflow_provider_octopush.campaign import check_limits, wait_until_computed
         from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
@@ -155,6 +154,7 @@ class VoiceCampaignOperator(BaseOperator):
             normalize_campaign,
             resolve_send_at,
         )
+        from airflow_provider_octopush.version_compat import AirflowFailException, AirflowSkipException
 
         ti = context["ti"]
         params = {name: getattr(self, name) for name in CAMPAIGN_PARAMETERS}
@@ -234,7 +234,7 @@ class VoiceCampaignOperator(BaseOperator):
             status = computed()
         except Exception:
             if self._killed:  # on_kill cancelled it; the wait then fails on the cancelled campaign
-                from airflow.sdk.exceptions import AirflowException
+                from airflow_provider_octopush.version_compat import AirflowException
 
                 raise AirflowException(f"Task killed while waiting: campaign {ticket} was cancelled") from None
             cancel_quietly(hook, ticket, self.log)  # created here, never to be sent by this task
@@ -282,9 +282,8 @@ class _TicketOperator(BaseOperator):
         self.octopush_conn_id = octopush_conn_id
 
     def _call(self, method: str) -> dict[str, Any]:
-        from airflow.sdk.exceptions import AirflowFailException
-
         from airflow_provider_octopush.hooks.octopush import OctopushHook
+        from airflow_provider_octopush.version_compat import AirflowFailException
 
         if not isinstance(self.ticket_number, str) or not self.ticket_number.strip():
             raise AirflowFailException(f"ticket_number must be a non-empty string; got {self.ticket_number!r}")

@@ -11,9 +11,9 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
-from airflow.sdk.configuration import conf
 
 from airflow_provider_octopush.connection import DEFAULT_CONN_ID
+from airflow_provider_octopush.version_compat import conf
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -70,9 +70,8 @@ class VoiceCampaignReadySensor(BaseSensorOperator):
         return self._judge(status)
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
-        from airflow.sdk.exceptions import AirflowSensorTimeout
-
         from airflow_provider_octopush.campaign import status_from_event
+        from airflow_provider_octopush.version_compat import AirflowSensorTimeout
 
         if event["outcome"] == "timeout":
             raise AirflowSensorTimeout(
@@ -91,7 +90,7 @@ class VoiceCampaignReadySensor(BaseSensorOperator):
         raise self._not_ready(status)
 
     def _not_ready(self, status: CampaignStatus) -> Exception:
-        from airflow.sdk.exceptions import AirflowFailException
+        from airflow_provider_octopush.version_compat import AirflowFailException
 
         return AirflowFailException(
             f"Octopush campaign {status.ticket_number} has status {status.status!r}: it will not become ready. "

@@ -1,0 +1,46 @@
+"""The Airflow names that moved between the supported versions (3.1, 3.2, 3.3), in one place.
+
+Every other module imports them from here, so that supporting one more Airflow means
+editing only this file. Airflow 3.1 keeps the task exceptions and ``conf`` in core
+(``airflow.exceptions``, ``airflow.configuration``); the task SDK has them from 3.2 on.
+"""
+
+from __future__ import annotations
+
+from airflow import __version__ as _airflow_version
+
+
+def _version_tuple(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")[:2]
+    return int(major), int("".join(ch for ch in minor if ch.isdigit()) or 0)
+
+
+AIRFLOW_V_3_2_PLUS: bool = _version_tuple(_airflow_version) >= (3, 2)
+AIRFLOW_V_3_3_PLUS: bool = _version_tuple(_airflow_version) >= (3, 3)
+
+if AIRFLOW_V_3_2_PLUS:
+    from airflow.sdk.configuration import conf
+    from airflow.sdk.exceptions import (
+        AirflowException,
+        AirflowFailException,
+        AirflowSensorTimeout,
+        AirflowSkipException,
+    )
+else:
+    from airflow.configuration import conf  # type: ignore[no-redef]
+    from airflow.exceptions import (  # type: ignore[no-redef,assignment]
+        AirflowException,
+        AirflowFailException,
+        AirflowSensorTimeout,
+        AirflowSkipException,
+    )
+
+__all__ = [
+    "AIRFLOW_V_3_2_PLUS",
+    "AIRFLOW_V_3_3_PLUS",
+    "AirflowException",
+    "AirflowFailException",
+    "AirflowSensorTimeout",
+    "AirflowSkipException",
+    "conf",
+]
