@@ -66,7 +66,10 @@ def test_api_server_serves_the_form() -> None:
 
     HookMetaService.hook_meta_data.cache_clear()
     (meta,) = [hook for hook in HookMetaService.hook_meta_data() if hook.connection_type == "octopush"]
-    assert (meta.hook_name, meta.hook_class_name) == ("Octopush", "airflow_provider_octopush.hooks.octopush.OctopushHook")
+    assert (meta.hook_name, meta.hook_class_name) == (
+        "Octopush",
+        "airflow_provider_octopush.hooks.octopush.OctopushHook",
+    )
     fields = meta.standard_fields
     assert fields is not None
     for name, label in UI_FIELD_BEHAVIOUR["relabeling"].items():
