@@ -81,13 +81,14 @@ class Stack:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=30)
 
-    def airflow(self, *args: str, timeout: float = 300) -> str:
+    def airflow(self, *args: str, timeout: float = 300, retry_locked: bool = True) -> str:
         """Run an Airflow CLI command; again (up to 5 times) when SQLite reports a lock conflict.
 
         SQLite refuses at once, without waiting, a transaction that read and then wants to
         write while another process writes; the command's transaction was rolled back whole.
+        Commands that commit in several steps pass ``retry_locked=False`` and recover themselves.
         """
-        for _ in range(5):
+        for _ in range(5 if retry_locked else 1):
             result = subprocess.run(
                 [sys.executable, "-m", "airflow", *args], env=self.env, capture_output=True, text=True, timeout=timeout
             )
@@ -97,6 +98,44 @@ class Stack:
         output = f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
         assert result.returncode == 0, f"airflow {' '.join(args)} failed:\n{output}"
         return result.stdout
+
+    def backfills(self, dag_id: str) -> list[dict]:
+        return self.api("GET", f"/api/v2/backfills?dag_id={dag_id}&limit=100")["backfills"]
+
+    def create_backfill(self, dag_id: str, *args: str) -> int:
+        """``airflow backfill create`` for ``dag_id``; returns the new backfill's id.
+
+        Airflow commits the backfill row before it creates the runs. When SQLite refuses the
+        runs (a lock conflict), Airflow removes the half-made backfill, or, when that removal
+        is refused too, its scheduler marks the run-less backfill complete about two minutes
+        later; until then a new backfill is refused (AlreadyRunningBackfill). So a failed
+        attempt is tried again only once Airflow reports no unfinished backfill for the DAG.
+        """
+        known = {item["id"] for item in self.backfills(dag_id)}
+        for attempt in range(4):
+            try:
+                self.airflow("backfill", "create", "--dag-id", dag_id, *args, retry_locked=False)
+            except AssertionError as err:
+                if attempt == 3 or not ("database is locked" in str(err) or "AlreadyRunningBackfill" in str(err)):
+                    raise
+                wait_for(
+                    f"Airflow to finish or clean up the backfills of {dag_id}",
+                    lambda: all(item["completed_at"] for item in self.backfills(dag_id)),
+                    timeout=300,
+                    interval=3,
+                )
+                continue
+            return max(item["id"] for item in self.backfills(dag_id) if item["id"] not in known)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def wait_backfill(self, backfill_id: int, timeout: float = 600) -> None:
+        """Until Airflow marks the backfill complete (all its runs finished)."""
+        wait_for(
+            f"backfill {backfill_id} to complete",
+            lambda: self.api("GET", f"/api/v2/backfills/{backfill_id}")["completed_at"],
+            timeout,
+            interval=3,
+        )
 
     # REST API ----------------------------------------------------------------------------
     def api(self, method: str, path: str, body: Any = None) -> Any:

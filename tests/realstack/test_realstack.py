@@ -126,16 +126,6 @@ def test_the_test_button_fails_clearly_with_a_wrong_key(stack: Stack) -> None:
     assert WRONG_KEY not in answer["message"]
 
 
-def wait_backfill(stack: Stack, dag_id: str, count: int) -> list[dict]:
-    def finished() -> list[dict] | None:
-        backfills = stack.api("GET", f"/api/v2/backfills?dag_id={dag_id}")["backfills"]
-        if len(backfills) < count or not all(item["completed_at"] for item in backfills):
-            return None
-        return backfills
-
-    return wait_for(f"backfill {count} of {dag_id} to complete", finished, timeout=600, interval=3)
-
-
 def backfill_runs(stack: Stack, dag_id: str) -> list[dict]:
     runs = stack.api("GET", f"/api/v2/dags/{dag_id}/dagRuns?limit=100")["dag_runs"]
     return [run for run in runs if run["run_type"] == "backfill"]
@@ -144,8 +134,7 @@ def backfill_runs(stack: Stack, dag_id: str) -> list[dict]:
 def test_backfill_makes_one_campaign_per_date_and_a_rerun_makes_none(stack: Stack) -> None:
     wait_for("the DAG processor to register rs_backfill", lambda: stack.dag_ready("rs_backfill"), timeout=180)
     window = ("--from-date", "2026-02-01", "--to-date", "2026-02-05", "--max-active-runs", "5")
-    stack.airflow("backfill", "create", "--dag-id", "rs_backfill", *window)
-    wait_backfill(stack, "rs_backfill", 1)
+    stack.wait_backfill(stack.create_backfill("rs_backfill", *window))
     runs = backfill_runs(stack, "rs_backfill")
     assert len(runs) == 5 and {run["state"] for run in runs} == {"success"}
     # (unpaused, the DAG also made today's scheduled run: only the backfilled window is counted)
@@ -155,8 +144,7 @@ def test_backfill_makes_one_campaign_per_date_and_a_rerun_makes_none(stack: Stac
     ]
     created = len(stack.sandbox.campaigns())
 
-    stack.airflow("backfill", "create", "--dag-id", "rs_backfill", *window, "--reprocess-behavior", "completed")
-    wait_backfill(stack, "rs_backfill", 2)
+    stack.wait_backfill(stack.create_backfill("rs_backfill", *window, "--reprocess-behavior", "completed"))
     assert len(stack.sandbox.campaigns()) == created  # every rerun met code 120: nothing created twice
     assert {run["state"] for run in backfill_runs(stack, "rs_backfill")} == {"failed"}
 
@@ -164,10 +152,9 @@ def test_backfill_makes_one_campaign_per_date_and_a_rerun_makes_none(stack: Stac
 def test_backfill_with_a_past_send_at_skips_as_documented(stack: Stack) -> None:
     wait_for("rs_backfill_send_at", lambda: stack.dag_ready("rs_backfill_send_at"), timeout=180)
     before = len(stack.sandbox.campaigns())
-    stack.airflow(
-        "backfill", "create", "--dag-id", "rs_backfill_send_at", "--from-date", "2026-03-01", "--to-date", "2026-03-05"
+    stack.wait_backfill(
+        stack.create_backfill("rs_backfill_send_at", "--from-date", "2026-03-01", "--to-date", "2026-03-05")
     )
-    wait_backfill(stack, "rs_backfill_send_at", 1)
     runs = backfill_runs(stack, "rs_backfill_send_at")
     assert len(runs) == 5
     for run in runs:
