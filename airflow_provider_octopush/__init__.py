@@ -13,14 +13,29 @@ __version__ = "0.2.0"
 MIN_AIRFLOW_VERSION = (3, 1)
 
 
+def _installed_airflow_version() -> str | None:
+    """The Airflow version, without importing Airflow when nothing has yet (the sandbox, tooling)."""
+    import sys
+
+    version = getattr(sys.modules.get("airflow"), "__version__", None)
+    if version:
+        return str(version)
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as distribution_version
+
+    for distribution in ("apache-airflow-core", "apache-airflow"):  # 3.x ships the core apart; 2.x does not
+        try:
+            return distribution_version(distribution)
+        except PackageNotFoundError:
+            continue
+    return None  # no Airflow: the standalone sandbox and the rules still work
+
+
 def _check_airflow_version() -> None:
     import re
 
-    try:
-        from airflow import __version__ as airflow_version
-    except ImportError:  # no Airflow at all: the standalone sandbox and the rules still work
-        return
-    match = re.match(r"(\d+)\.(\d+)", airflow_version)
+    airflow_version = _installed_airflow_version()
+    match = re.match(r"(\d+)\.(\d+)", airflow_version or "")
     if match and tuple(int(part) for part in match.groups()) < MIN_AIRFLOW_VERSION:
         raise ImportError(
             f"airflow-provider-octopush {__version__} needs Apache Airflow 3.1 or newer (tested on 3.1, 3.2 and "

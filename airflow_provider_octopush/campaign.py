@@ -11,15 +11,22 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_provider_octopush.exceptions import OctopushError
 from airflow_provider_octopush.version_compat import AirflowFailException
 
 if TYPE_CHECKING:
-    from logging import Logger
-
     from airflow_provider_octopush.hooks.octopush import OctopushHook
+
+
+class Logger(Protocol):
+    """What these steps need of a log: a task's or a notifier's (Airflow's own type), or the stdlib's."""
+
+    def info(self, msg: str, /, *args: Any) -> Any: ...
+
+    def error(self, msg: str, /, *args: Any) -> Any: ...
+
 
 COMPUTING = "under_computation"
 READY = "ready_to_be_sent"

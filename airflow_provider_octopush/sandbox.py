@@ -356,6 +356,7 @@ class SandboxServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host
         return f"http://{host}:{port}{API_PREFIX}"
 
     def start_in_thread(self) -> threading.Thread:

@@ -27,8 +27,8 @@ if AIRFLOW_V_3_2_PLUS:
         AirflowSkipException,
     )
 else:
-    from airflow.configuration import conf  # type: ignore[no-redef]
-    from airflow.exceptions import (  # type: ignore[no-redef,assignment]
+    from airflow.configuration import conf
+    from airflow.exceptions import (  # type: ignore[no-redef]
         AirflowException,
         AirflowFailException,
         AirflowSensorTimeout,

@@ -35,13 +35,13 @@ DEFAULT_POLL_INTERVAL = 10.0
 DEFAULT_WAIT_TIMEOUT = 1800.0
 
 
-def default_request_id(dag_id: str, task_id: str, run_id: str, map_index: int) -> str:
+def default_request_id(dag_id: str, task_id: str, run_id: str, map_index: int | None) -> str:
     """The same for every try of one task instance, different for every run and map index.
 
     The try number is left out on purpose: a retried task must send the same key, so
     that Octopush refuses a second campaign (code 120) instead of creating one.
     """
-    key = "\x1f".join((dag_id, task_id, run_id, str(map_index)))
+    key = "\x1f".join((dag_id, task_id, run_id, str(-1 if map_index is None else map_index)))
     return "airflow-" + hashlib.sha256(key.encode()).hexdigest()[:40]
 
 
@@ -84,6 +84,16 @@ class VoiceCampaignOperator(BaseOperator):
     template_fields = CAMPAIGN_PARAMETERS
     template_ext = ()
     ui_color = "#f2e6ff"
+    # The arguments that are not API parameters, as __init__ stores them (for type checkers).
+    octopush_conn_id: str
+    send_at_grace: timedelta
+    on_past_send_at: str
+    send: bool
+    max_cost: float | None
+    max_contacts: int | None
+    poll_interval: float
+    wait_timeout: float
+    deferrable: bool
     _pending_ticket: str | None = None  # created by this task and not sent yet: on_kill cancels it
     _killed = False
 

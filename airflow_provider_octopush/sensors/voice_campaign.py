@@ -69,7 +69,7 @@ class VoiceCampaignReadySensor(BaseSensorOperator):
             hook.close()
         return self._judge(status)
 
-    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
         from airflow_provider_octopush.campaign import status_from_event
         from airflow_provider_octopush.version_compat import AirflowSensorTimeout
 
