@@ -152,7 +152,7 @@ def demo(args: list[str]) -> int:
     ``--venv DIR --home DIR``: with the Airflow and the provider installed in another venv
     (the package test runs it on the built wheel), in another throw-away home.
     """
-    options = dict(zip(args[::2], args[1::2]))
+    options = dict(zip(args[::2], args[1::2], strict=True))
     if "--venv" in options:
         bin_dir = Path(options["--venv"]).resolve() / "bin"
     else:
@@ -270,18 +270,23 @@ def lock(_: list[str]) -> int:
     """Re-resolve constraints.txt and every cell's lock file, each as of its date."""
     ensure_venv()
     (ROOT / "constraints").mkdir(exist_ok=True)
+    pin = ROOT / "constraints" / ".airflow-pin.txt"
     for cell in (DEFAULT, *MATRIX, UNSUPPORTED):
-        pin = ROOT / "constraints" / ".airflow-pin.txt"
         pin.write_text(f"apache-airflow=={cell.airflow}\n")
-        sources = [pin] if cell is UNSUPPORTED else [ROOT / "setup.cfg", pin]
-        extras = ["--extra", "test", "--extra", "bench"] if cell is DEFAULT else ["--extra", "test"]
+        if cell is UNSUPPORTED:  # Airflow alone: the package test adds the wheel without its dependencies
+            sources: list[object] = [pin]
+        else:
+            extras = ("test", "bench") if cell is DEFAULT else ("test",)
+            sources = [ROOT / "setup.cfg", pin, *(arg for extra in extras for arg in ("--extra", extra))]
         target = CONSTRAINTS if cell is DEFAULT else cell.lock
         print(f"Resolving {target.relative_to(ROOT)} as of {cell.resolved_on} ...", flush=True)
         try:
             run(
-                [uv(), "pip", "compile", "-q", *sources, *([] if cell is UNSUPPORTED else extras)]
-                + ["--python-version", cell.python, "--exclude-newer", cell.resolved_on, "--no-header"]
-                + ["--no-annotate", "--no-emit-package", "airflow-provider-octopush", "-o", target],
+                [
+                    *(uv(), "pip", "compile", "-q", *sources, "--python-version", cell.python),
+                    *("--exclude-newer", cell.resolved_on, "--no-header", "--no-annotate"),
+                    *("--no-emit-package", "airflow-provider-octopush", "-o", target),
+                ],
                 cwd=ROOT,
             )
         finally:
