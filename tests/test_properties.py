@@ -50,7 +50,7 @@ campaigns = st.dictionaries(st.sampled_from(CAMPAIGN_PARAMETERS), anything, max_
 
 
 def assert_allowed(payload: dict[str, Any]) -> None:
-    """What may be sent: every rule of shared/octopush-api.md, in canonical form."""
+    """What may be sent: every rule of docs/octopush-api.md, in canonical form."""
     assert set(payload) <= set(CAMPAIGN_PARAMETERS)
     assert "list_name" in payload or "tag_name" in payload
     assert isinstance(payload["text"], str) and 1 <= len(payload["text"]) <= TEXT_MAX_LENGTH
