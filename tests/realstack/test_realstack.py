@@ -49,8 +49,9 @@ def test_connection_form_as_served_to_the_react_ui(stack: Stack) -> None:
 
 
 def test_connection_form_in_headless_chromium(stack: Stack) -> None:
-    """The real React form, opened as a person would; the screenshot is kept in test-artifacts/."""
+    """The real React form, opened as a person would; screenshots in test-artifacts/, named by Airflow version."""
     pytest.importorskip("selenium", reason="install the test extras")
+    from airflow import __version__ as airflow_version
     from selenium import webdriver
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -87,19 +88,20 @@ def test_connection_form_in_headless_chromium(stack: Stack) -> None:
         wait.until(ready.visibility_of_element_located((By.XPATH, "//*[contains(text(), 'API login (e-mail)')]")))
         ARTIFACTS.mkdir(exist_ok=True)
         time.sleep(1)  # let the form settle before the picture
-        browser.save_screenshot(str(ARTIFACTS / "octopush-connection-form.png"))
+        pictures = [f"octopush-connection-form-airflow-{airflow_version}{part}.png" for part in ("", "-extras")]
+        browser.save_screenshot(str(ARTIFACTS / pictures[0]))
         page = browser.page_source
         extras = "//div[@role='dialog']//button[contains(., 'Extra Fields') and not(contains(., 'JSON'))]"
         wait.until(ready.element_to_be_clickable((By.XPATH, extras))).click()
         wait.until(ready.visibility_of_element_located((By.XPATH, "//*[contains(text(), 'Timeout (seconds)')]")))
         time.sleep(1)  # the accordion opens with an animation
-        browser.save_screenshot(str(ARTIFACTS / "octopush-connection-form-extras.png"))
+        browser.save_screenshot(str(ARTIFACTS / pictures[1]))
         page += browser.page_source
     finally:
         browser.quit()
     for text in ("API login (e-mail)", "API key", "API base URL", "Timeout (seconds)", "Max retries"):
         assert text in page, f"{text!r} is not on the connection form"
-    for picture in ("octopush-connection-form.png", "octopush-connection-form-extras.png"):
+    for picture in pictures:
         assert (ARTIFACTS / picture).stat().st_size > 10_000
 
 
