@@ -172,7 +172,9 @@ def demo(args: list[str]) -> int:
             text=True,
         )
         try:
-            url = sandbox.stdout.readline().rsplit(" ", 1)[-1].strip()  # type: ignore[union-attr]
+            # The first line that announces it: Airflow, imported by the sandbox, may log before.
+            announced = (line for line in sandbox.stdout if "listening on" in line)  # type: ignore[union-attr]
+            url = next(announced).rsplit(" ", 1)[-1].strip()
             print(f"Octopush sandbox running at {url}", flush=True)
             env["AIRFLOW_CONN_OCTOPUSH_DEFAULT"] = json.dumps(
                 {"conn_type": "octopush", "login": SANDBOX_LOGIN, "password": SANDBOX_KEY, "host": url}

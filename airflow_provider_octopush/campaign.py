@@ -13,8 +13,13 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from airflow_provider_octopush.exceptions import OctopushError
-from airflow_provider_octopush.version_compat import AirflowFailException
+from airflow_provider_octopush.exceptions import (
+    CampaignNotSent,
+    CampaignParameterError,
+    OctopushApiError,
+    OctopushError,
+)
+from airflow_provider_octopush.octopush_api import CODE_ALREADY_SENT, CODE_NOT_FOUND, COMPUTING, FAILED
 
 if TYPE_CHECKING:
     from airflow_provider_octopush.hooks.octopush import OctopushHook
@@ -26,14 +31,6 @@ class Logger(Protocol):
     def info(self, msg: str, /, *args: Any) -> Any: ...
 
     def error(self, msg: str, /, *args: Any) -> Any: ...
-
-
-COMPUTING = "under_computation"
-READY = "ready_to_be_sent"
-
-
-class CampaignNotSent(OctopushError, AirflowFailException):
-    """The campaign was not sent (failed, not ready in time, over budget); a task retry cannot change that."""
 
 
 def _number(value: Any) -> float | None:
@@ -87,17 +84,29 @@ class CampaignStatus:
 
 
 def check_limits(max_cost: float | None, max_contacts: int | None, poll_interval: float, wait_timeout: float) -> None:
-    """Reject nonsense limits before a campaign is created, naming the argument."""
+    """Reject nonsense limits before a campaign is created, naming the argument and the rule."""
     for name, value in (("max_cost", max_cost), ("max_contacts", max_contacts)):
         if value is not None and (isinstance(value, bool) or _number(value) is None or float(value) < 0):
-            raise ValueError(f"{name} must be a number of 0 or more, or None for no limit; got {value!r}")
+            raise CampaignParameterError(name, f"got {value!r}", "a number of 0 or more, or None for no limit")
     for name, value in (("poll_interval", poll_interval), ("wait_timeout", wait_timeout)):
         if isinstance(value, bool) or _number(value) is None or float(value) <= 0:
-            raise ValueError(f"{name} must be a number of seconds greater than 0; got {value!r}")
+            raise CampaignParameterError(name, f"got {value!r}", "a number of seconds greater than 0")
 
 
 def poll_status(hook: OctopushHook, ticket_number: str) -> CampaignStatus:
-    return CampaignStatus.from_response(ticket_number, hook.get_voice_campaign_status(ticket_number))
+    """The campaign's status; a campaign Octopush no longer knows (cancelled) cannot be sent: that is final."""
+    try:
+        return CampaignStatus.from_response(ticket_number, hook.get_voice_campaign_status(ticket_number))
+    except OctopushApiError as err:
+        if err.code != CODE_NOT_FOUND:
+            raise
+        raise CampaignNotSent(
+            f"Octopush no longer knows campaign {ticket_number} (code {CODE_NOT_FOUND}): it was cancelled, by an "
+            "earlier try, a user or Octopush. Nothing was sent.",
+            status=err.status,
+            code=err.code,
+            api_message=err.api_message,
+        ) from None
 
 
 def wait_until_computed(
@@ -153,7 +162,10 @@ def send_if_allowed(
 ) -> dict[str, Any]:
     """Send a computed campaign that is within budget; otherwise cancel it (if still pending) and raise.
 
-    Returns the send answer (``sending_date``).
+    Returns the send answer (``sending_date``). A campaign that was sent already (an earlier
+    try's send went through, or a person sent it) is not sent again: Octopush answers 132,
+    and the answer says ``already_sent``. A status other than the documented ones is left to
+    Octopush to judge: it sends only a campaign that is ready.
     """
     ticket = status.ticket_number
     figures = (
@@ -165,9 +177,9 @@ def send_if_allowed(
             f"Octopush campaign {ticket} was still being computed after wait_timeout={wait_timeout} s; nothing was "
             f"sent{' and it was cancelled' if cancelled else ''}. Raise wait_timeout for large lists."
         )
-    if status.status != READY:
+    if status.status == FAILED:
         raise CampaignNotSent(
-            f"Octopush campaign {ticket} has status {status.status!r}, not {READY!r}; nothing was sent. "
+            f"Octopush campaign {ticket} has status {FAILED!r}; nothing was sent. "
             "Check the list or tag and the campaign in the Octopush web interface."
         )
     problem = budget_problem(status, max_cost, max_contacts)
@@ -178,4 +190,10 @@ def send_if_allowed(
             + ("It was cancelled." if cancelled else "Cancelling it failed: cancel it in the Octopush web interface.")
         )
     log.info("Sending Octopush campaign %s: %s", ticket, figures)
-    return hook.send_voice_campaign(ticket)
+    try:
+        return hook.send_voice_campaign(ticket)
+    except OctopushApiError as err:
+        if err.code != CODE_ALREADY_SENT:
+            raise
+    log.info("Octopush campaign %s was sent already (by an earlier try, or from the web interface)", ticket)
+    return {"code": CODE_ALREADY_SENT, "already_sent": True}

@@ -2,7 +2,8 @@
 
 login = API login (the account e-mail), password = API key, host = API base URL
 (empty for Octopush itself). Extras: ``timeout`` and ``max_retries``. This module
-imports neither Airflow nor ``requests``, so the provider info can use it cheaply.
+imports neither Airflow nor ``requests`` at import time, so the provider info can use
+it cheaply.
 """
 
 from __future__ import annotations
@@ -11,16 +12,19 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from airflow_provider_octopush.octopush_api import DEFAULT_BASE_URL
+
 CONN_TYPE = "octopush"
 DEFAULT_CONN_ID = "octopush_default"
-DEFAULT_BASE_URL = "https://api.octopush.com/v1/public"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 3
 MAX_RETRIES_LIMIT = 10
 
 
-class ConnectionConfigError(ValueError):
-    """The Octopush connection is incomplete or one of its extras is invalid."""
+def _invalid(conn_id: str, problem: str) -> Exception:
+    from airflow_provider_octopush.exceptions import OctopushConnectionError  # Airflow only when it fails
+
+    return OctopushConnectionError(f"Invalid Octopush connection {conn_id!r}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -54,15 +58,15 @@ def base_url_from(host: str | None, port: int | None = None) -> str:
 
 def _number(conn_id: str, name: str, raw: Any, *, integer: bool) -> float | int:
     rule = "a whole number of 0 or more" if integer else "a number of seconds greater than 0"
-    problem = f"connection {conn_id!r}: extra {name!r} is {raw!r}; it must be {rule}"
+    problem = f"extra {name!r} is {raw!r}; it must be {rule}"
     if isinstance(raw, bool):
-        raise ConnectionConfigError(problem)
+        raise _invalid(conn_id, problem)
     try:
         value = float(str(raw).strip()) if isinstance(raw, str) else float(raw)
     except (TypeError, ValueError):
-        raise ConnectionConfigError(problem) from None
+        raise _invalid(conn_id, problem) from None
     if not math.isfinite(value) or (integer and (value < 0 or not value.is_integer())) or (not integer and value <= 0):
-        raise ConnectionConfigError(problem)
+        raise _invalid(conn_id, problem)
     return int(value) if integer else value
 
 
@@ -71,20 +75,16 @@ def settings_from(
 ) -> OctopushSettings:
     """Validate the parts of a connection; every error names the connection and the field."""
     if not login:
-        raise ConnectionConfigError(
-            f"connection {conn_id!r}: login is empty; set it to your Octopush API login (e-mail)"
-        )
+        raise _invalid(conn_id, "login is empty; set it to your Octopush API login (e-mail)")
     if not password:
-        raise ConnectionConfigError(f"connection {conn_id!r}: password is empty; set it to your Octopush API key")
+        raise _invalid(conn_id, "password is empty; set it to your Octopush API key")
     timeout = extra.get("timeout")
     max_retries = extra.get("max_retries")
     retries = (
         DEFAULT_MAX_RETRIES if max_retries in (None, "") else _number(conn_id, "max_retries", max_retries, integer=True)
     )
     if retries > MAX_RETRIES_LIMIT:
-        raise ConnectionConfigError(
-            f"connection {conn_id!r}: extra 'max_retries' is {max_retries!r}; it must be {MAX_RETRIES_LIMIT} or less"
-        )
+        raise _invalid(conn_id, f"extra 'max_retries' is {max_retries!r}; it must be {MAX_RETRIES_LIMIT} or less")
     return OctopushSettings(
         base_url=base_url_from(host, port),
         login=login,

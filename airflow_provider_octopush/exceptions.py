@@ -1,9 +1,10 @@
-"""The errors the Octopush hook raises: small, typed, and never holding the API key.
+"""Every error the provider raises, one family: ``except OctopushError`` catches them all.
 
-Each carries the HTTP ``status`` (None when no answer came), the Octopush ``code`` and
-``message`` when the body had them, and says in its text what the user should do.
-Errors that a task retry cannot fix derive from ``AirflowFailException`` so that
-Airflow fails the task at once instead of burning its retries.
+Each says in its text what the user should do, and none holds the API key. The errors
+that a task retry cannot fix (a value breaking a rule, an incomplete connection, refused
+credentials, a duplicate request, a campaign that will not be sent) also derive from
+Airflow's ``AirflowFailException``, so that Airflow fails the task at once instead of
+burning its retries on the same answer.
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ from airflow_provider_octopush.version_compat import AirflowException, AirflowFa
 
 
 class OctopushError(AirflowException):
-    """Base of every Octopush failure."""
+    """Base of every error of this provider.
+
+    ``status`` is the HTTP status (None when no answer came or no call was made), ``code``
+    and ``api_message`` what Octopush's JSON body said, when it said it.
+    """
 
     def __init__(
         self, message: str, *, status: int | None = None, code: int | None = None, api_message: str | None = None
@@ -21,6 +26,23 @@ class OctopushError(AirflowException):
         self.status = status
         self.code = code
         self.api_message = api_message
+
+
+class CampaignParameterError(OctopushError, AirflowFailException, ValueError):
+    """A campaign parameter or an operator argument breaks a rule; raised before any HTTP call.
+
+    Says which parameter, what is wrong and the rule. A ``ValueError`` too, as bad values are.
+    """
+
+    def __init__(self, parameter: str, problem: str, rule: str) -> None:
+        self.parameter = parameter
+        self.problem = problem
+        self.rule = rule
+        super().__init__(f"Parameter {parameter!r}: {problem}. Rule: {rule}.")
+
+
+class OctopushConnectionError(OctopushError, AirflowFailException, ValueError):
+    """The Octopush connection is incomplete or one of its extras is invalid: fix the field it names."""
 
 
 class OctopushAuthError(OctopushError, AirflowFailException):
@@ -37,3 +59,7 @@ class OctopushApiError(OctopushError):
 
 class OctopushNetworkError(OctopushError):
     """No usable answer came back (connection refused, reset, time-out) after all retries."""
+
+
+class CampaignNotSent(OctopushError, AirflowFailException):
+    """The campaign was not sent (failed, cancelled, not ready in time, over budget); a retry cannot change that."""

@@ -25,16 +25,36 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import IO, Any
 from urllib.parse import parse_qs, urlsplit
 
-from airflow_provider_octopush.validation import CampaignParameterError, normalize_campaign
+from airflow_provider_octopush.exceptions import CampaignParameterError
+from airflow_provider_octopush.octopush_api import (
+    BALANCE_PATH,
+    CANCEL_PATH,
+    CODE_ALREADY_SENT,
+    CODE_BAD_LOGIN,
+    CODE_CAMPAIGN_BEING_BUILT,
+    CODE_DUPLICATE_REQUEST,
+    CODE_NOT_FOUND,
+    CODE_SENDER_MALFORMED,
+    CODE_TEXT_MISSING,
+    COMPUTING,
+    CREATE_PATH,
+    READY,
+    SEND_PATH,
+    STATUS_PATH,
+)
+from airflow_provider_octopush.validation import normalize_campaign
 
 DEFAULT_LOGIN = "demo@example.com"
 DEFAULT_API_KEY = "sandbox-api-key-0123456789"
 API_PREFIX = "/v1/public"
 # Octopush's codes for the parameters that have one; others get 100 (our choice: undocumented).
-PARAMETER_CODES = {"text": 107, "sender": 106}
+PARAMETER_CODES = {"text": CODE_TEXT_MISSING, "sender": CODE_SENDER_MALFORMED}
+# What the sandbox answers for states Octopush does not document (ours to choose).
+SENT = "sent"
+CANCELLED = "cancelled"
 
 
 @dataclass
@@ -48,7 +68,7 @@ class Behaviour:
     contacts: int = 25
     cost_per_contact: float = 0.06
     seconds_per_contact: float = 20.0
-    outcome: str = "ready_to_be_sent"  # or "failed"
+    outcome: str = READY  # or "failed"
 
 
 @dataclass
@@ -67,11 +87,11 @@ class Campaign:
     @property
     def status(self) -> str:
         if self.cancelled_at is not None:
-            return "cancelled"
+            return CANCELLED
         if self.sent_at is not None:
-            return "sent"
+            return SENT
         if time.time() < self.created_at + self.behaviour.computation_delay:
-            return "under_computation"
+            return COMPUTING
         return self.behaviour.outcome
 
     def figures(self) -> dict[str, Any]:
@@ -210,51 +230,53 @@ class SandboxHandler(BaseHTTPRequestHandler):
         login_ok = secrets.compare_digest(self.headers.get("api-login", ""), state.login)
         key_ok = secrets.compare_digest(self.headers.get("api-key", ""), state.api_key)
         if not (login_ok and key_ok):
-            raise ApiError(401, 101, "Authentication failed: check the api-login and api-key headers")
+            raise ApiError(401, CODE_BAD_LOGIN, "Authentication failed: check the api-login and api-key headers")
 
     def _route(self, method: str, path: str, query: dict[str, list[str]], raw: bytes) -> tuple[int, Any]:
-        if (method, path) == ("POST", "/voice-campaign-on-list/create"):
+        if (method, path) == ("POST", CREATE_PATH):
             return self._create(_json_body(raw))
-        if (method, path) == ("GET", "/voice-campaign-on-list/status"):
+        if (method, path) == ("GET", STATUS_PATH):
             return self._status(_ticket(query.get("ticket_number", [""])[0]))
-        if (method, path) == ("POST", "/voice-campaign-on-list/send"):
+        if (method, path) == ("POST", SEND_PATH):
             return self._send_campaign(_ticket(_json_body(raw).get("ticket_number")))
-        if (method, path) == ("DELETE", "/voice-campaign-on-list/cancel"):
+        if (method, path) == ("DELETE", CANCEL_PATH):
             return self._cancel(_ticket(_json_body(raw).get("ticket_number")))
-        if (method, path) == ("GET", "/wallet/check-balance"):
+        if (method, path) == ("GET", BALANCE_PATH):
             return self._balance(query)
         raise ApiError(404, 404, f"no endpoint {method} {path} in the sandbox")
 
     def _campaign(self, ticket: str) -> Campaign:
         campaign = self.server.state.campaigns.get(ticket)
         if campaign is None or campaign.cancelled_at is not None:
-            raise ApiError(400, 131, f"Campaign {ticket} not found")
+            raise ApiError(400, CODE_NOT_FOUND, f"Campaign {ticket} not found")
         return campaign
 
     def _status(self, ticket: str) -> tuple[int, Any]:
         """Like the documented SMS twin: HTTP 400 with code 129 while the campaign is being built."""
         with self.server.state.lock:
             campaign = self._campaign(ticket)
-            if campaign.status == "under_computation":
-                raise ApiError(400, 129, "The campaign is being built, retry in a few seconds")
+            if campaign.status == COMPUTING:
+                raise ApiError(400, CODE_CAMPAIGN_BEING_BUILT, "The campaign is being built, retry in a few seconds")
             return 200, campaign.figures()
 
     def _send_campaign(self, ticket: str) -> tuple[int, Any]:
         with self.server.state.lock:
             campaign = self._campaign(ticket)
             campaign.send_calls += 1
-            if campaign.status == "sent":
-                raise ApiError(400, 132, "The campaign has already been sent")
-            if campaign.status != "ready_to_be_sent":
-                raise ApiError(400, 129, f"The campaign cannot be sent: its status is {campaign.status}")
+            if campaign.status == SENT:
+                raise ApiError(400, CODE_ALREADY_SENT, "The campaign has already been sent")
+            if campaign.status != READY:
+                raise ApiError(
+                    400, CODE_CAMPAIGN_BEING_BUILT, f"The campaign cannot be sent: its status is {campaign.status}"
+                )
             campaign.sent_at = time.time()
         return 200, {"sending_date": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(campaign.sent_at))}
 
     def _cancel(self, ticket: str) -> tuple[int, Any]:
         with self.server.state.lock:
             campaign = self._campaign(ticket)
-            if campaign.status == "sent":
-                raise ApiError(400, 132, "The campaign has already been sent and cannot be cancelled")
+            if campaign.status == SENT:
+                raise ApiError(400, CODE_ALREADY_SENT, "The campaign has already been sent and cannot be cancelled")
             campaign.cancelled_at = time.time()
         return 204, None
 
@@ -270,7 +292,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         request_id = canonical.get("request_id")
         with state.lock:
             if request_id and request_id in state.by_request_id:
-                raise ApiError(400, 120, "A request with the same request_id already exists")
+                raise ApiError(400, CODE_DUPLICATE_REQUEST, "A request with the same request_id already exists")
             ticket = "voice_" + secrets.token_hex(7)[:13]
             state.campaigns[ticket] = Campaign(ticket, request_id, canonical, time.time(), state.behaviour)
             if request_id:
@@ -365,6 +387,17 @@ class SandboxServer(ThreadingHTTPServer):
         return thread
 
 
+ANNOUNCEMENT = "octopush-sandbox listening on "
+
+
+def announced_url(stdout: IO[str]) -> str:
+    """The base URL a sandbox started as a process announces; lines Airflow may log before it are skipped."""
+    for line in stdout:
+        if line.startswith(ANNOUNCEMENT):
+            return line.removeprefix(ANNOUNCEMENT).strip()
+    raise RuntimeError("the sandbox ended without announcing its URL: see its standard error")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``octopush-sandbox`` console script."""
     parser = argparse.ArgumentParser(prog="octopush-sandbox", description=__doc__.split("\n\n")[0])
@@ -381,7 +414,7 @@ def main(argv: list[str] | None = None) -> None:
     behaviour = Behaviour(args.computation_delay, args.contacts, args.cost_per_contact)
     state = SandboxState(args.login, args.api_key, args.balance, behaviour)
     server = SandboxServer(state, args.host, args.port, verbose=args.verbose)
-    print(f"octopush-sandbox listening on {server.url}", flush=True)
+    print(f"{ANNOUNCEMENT}{server.url}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

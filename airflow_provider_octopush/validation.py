@@ -2,8 +2,8 @@
 
 Octopush "repairs" bad input silently (a typo in ``voice_language`` gives a campaign in
 some default voice), so every value is checked here before anything is sent. The
-operator, the notifier and the sandbox all use these functions; nothing here imports
-Airflow or ``requests``.
+operator, the notifier and the sandbox all use these functions; nothing here calls
+anything or imports ``requests`` (the error class comes from the provider's error family).
 
 Policy where the Octopush docs are vague: be tolerant in what is accepted (booleans
 rendered by Jinja as ``"True"``, enum values in any case, ``fr_FR`` for ``fr-FR``) and
@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
+from airflow_provider_octopush.exceptions import CampaignParameterError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -57,16 +59,6 @@ CAMPAIGN_PARAMETERS = (
 )
 PAST_SEND_AT_POLICIES = ("fail", "skip", "send_now")
 DEFAULT_SEND_AT_GRACE = timedelta(minutes=5)
-
-
-class CampaignParameterError(ValueError):
-    """A campaign parameter breaks a rule; says which parameter, what is wrong and the rule."""
-
-    def __init__(self, parameter: str, problem: str, rule: str) -> None:
-        self.parameter = parameter
-        self.problem = problem
-        self.rule = rule
-        super().__init__(f"Parameter {parameter!r}: {problem}. Rule: {rule}.")
 
 
 def _describe(value: object) -> str:

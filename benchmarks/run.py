@@ -367,6 +367,8 @@ def main() -> int:
             AIRFLOW__CORE__UNIT_TEST_MODE="True",
         )
         os.environ.update(env)
+        from airflow_provider_octopush.sandbox import announced_url
+
         # The sandbox runs in its own process, like the real API: it takes no CPU from what is measured.
         sandbox = subprocess.Popen(
             [
@@ -388,7 +390,7 @@ def main() -> int:
         )
         _pin_to(0)  # and the measured process on the first: they do not steal each other's core
         try:
-            url = sandbox.stdout.readline().split()[-1]  # type: ignore[union-attr]
+            url = announced_url(sandbox.stdout)  # type: ignore[arg-type]
             connection = json.dumps({"conn_type": "octopush", "login": LOGIN, "password": API_KEY, "host": url})
             env["AIRFLOW_CONN_OCTOPUSH_DEFAULT"] = os.environ["AIRFLOW_CONN_OCTOPUSH_DEFAULT"] = connection
             rows = []

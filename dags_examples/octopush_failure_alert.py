@@ -1,8 +1,9 @@
 """Phone the on-call list when a task of this DAG fails.
 
 ``OctopushVoiceNotifier`` is an ordinary Airflow notifier: it renders its text with the
-callback's context, creates the campaign, waits at most ``wait_timeout`` seconds for
-Octopush to compute it, and sends it (never above ``max_contacts``).
+callback's context, creates the campaign, waits for Octopush to compute it, and sends it
+(never above ``max_contacts``), all within ``timeout`` (by default 10 s less than the
+DAG processor's ``dag_file_processor_timeout``, which also bounds DAG-level callbacks).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ with DAG(
             text="Alert. Task {{ ti.task_id }} of DAG {{ dag.dag_id }} failed. Please look at Airflow.",
             voice_language="en-GB",
             max_contacts=5,
-            wait_timeout=120,
         ),
     },
     tags=["octopush", "example"],

@@ -6,12 +6,9 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_octopush.connection import (
-    DEFAULT_BASE_URL,
-    ConnectionConfigError,
-    base_url_from,
-    settings_from,
-)
+from airflow_provider_octopush.connection import base_url_from, settings_from
+from airflow_provider_octopush.exceptions import OctopushConnectionError
+from airflow_provider_octopush.octopush_api import DEFAULT_BASE_URL
 
 
 def settings(**extra: Any) -> Any:
@@ -61,13 +58,13 @@ def test_extras_accept_numbers_and_their_text() -> None:
     ],
 )
 def test_bad_extras_are_clear_errors(extra: dict[str, Any], field: str) -> None:
-    with pytest.raises(ConnectionConfigError, match=f"'octopush_default': extra '{field}'"):
+    with pytest.raises(OctopushConnectionError, match=f"'octopush_default': extra '{field}'"):
         settings(**extra)
 
 
 @pytest.mark.parametrize(("login", "password", "what"), [("", "k", "login"), ("me@example.com", None, "password")])
 def test_missing_credentials_are_named(login: str, password: str | None, what: str) -> None:
-    with pytest.raises(ConnectionConfigError, match=f"{what} is empty"):
+    with pytest.raises(OctopushConnectionError, match=f"{what} is empty"):
         settings_from("c", host=None, port=None, login=login, password=password, extra={})
 
 

@@ -9,14 +9,15 @@ import pytest
 from conftest import API_KEY, LOGIN, Sandbox, connection_json
 
 from airflow_provider_octopush.exceptions import (
+    CampaignParameterError,
     OctopushApiError,
     OctopushAuthError,
     OctopushDuplicateRequestError,
     OctopushError,
     OctopushNetworkError,
 )
-from airflow_provider_octopush.hooks.octopush import OctopushHook, retry_delay, ticket_from
-from airflow_provider_octopush.validation import CampaignParameterError
+from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
+from airflow_provider_octopush.retry_policy import retry_delay
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -251,3 +252,48 @@ def test_invalid_connection_is_an_octopush_error(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("AIRFLOW_CONN_OCTOPUSH_DEFAULT", connection_json("http://127.0.0.1:1", max_retries=-2))
     with pytest.raises(OctopushError, match=r"Invalid Octopush connection.*max_retries"):
         OctopushHook().check_balance()
+
+
+def test_once_the_hook_has_read_the_connection_the_key_is_masked_in_logs(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Airflow registers the password of every connection it hands out with the secrets masker;
+    the hook relies on that instead of registering it again. This fails the day it stops."""
+    from airflow.sdk._shared.secrets_masker import redact
+
+    key = "Masker-Check-Key-7d1e9a"  # used nowhere else, so nothing registered it before
+    monkeypatch.setenv("AIRFLOW_CONN_OCTOPUSH_DEFAULT", connection_json(sandbox.url, password=key))
+    line = f"calling with api-key {key}"
+    assert key in redact(line)
+    assert OctopushHook().settings.api_key == key
+    assert key not in redact(line) and "***" in redact(line)
+
+
+@pytest.mark.parametrize(
+    "body", [{"code": 500, "message": f"rejected api-key {API_KEY}"}, f"<html>key={API_KEY}</html>"]
+)
+def test_an_answer_quoting_the_key_is_redacted(octopush_conn: Sandbox, body: object) -> None:
+    """A proxy's error page or an echoing server may quote the request: the error never passes the key on."""
+    octopush_conn.fault(status=400, body=body)
+    with pytest.raises(OctopushError) as info:
+        OctopushHook(retry_backoff=0.01).create_voice_campaign_on_list(**CAMPAIGN)
+    assert API_KEY not in str(info.value) and "***" in str(info.value)
+    assert API_KEY not in (info.value.api_message or "")
+
+
+def test_an_async_answer_quoting_the_key_is_redacted(octopush_conn: Sandbox) -> None:
+    import asyncio
+
+    octopush_conn.fault(path="/voice-campaign-on-list/status", status=400, body={"code": 7, "message": API_KEY})
+
+    async def read() -> None:
+        hook = OctopushHook()
+        try:
+            await hook.aload_settings()
+            await hook.aget_voice_campaign_status("voice_1")
+        finally:
+            await hook.aclose()
+
+    with pytest.raises(OctopushError) as info:
+        asyncio.run(read())
+    assert API_KEY not in str(info.value) and "code 7: ***" in str(info.value)

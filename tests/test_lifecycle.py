@@ -11,7 +11,7 @@ import pytest
 from conftest import connection_json
 
 from airflow_provider_octopush.campaign import CampaignStatus, budget_problem, check_limits
-from airflow_provider_octopush.exceptions import OctopushApiError
+from airflow_provider_octopush.exceptions import CampaignParameterError, OctopushApiError
 from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
 from airflow_provider_octopush.triggers.voice_campaign import VoiceCampaignComputedTrigger
 
@@ -116,12 +116,19 @@ def test_unknown_figures_fail_a_set_limit() -> None:
 
 
 @pytest.mark.parametrize(
-    "limits",
-    [(-1, None, 1, 1), (None, "many", 1, 1), (None, None, 0, 1), (None, None, 1, -5), (True, None, 1, 1)],
+    ("limits", "parameter"),
+    [
+        ((-1, None, 1, 1), "max_cost"),
+        ((None, "many", 1, 1), "max_contacts"),
+        ((None, None, 0, 1), "poll_interval"),
+        ((None, None, 1, -5), "wait_timeout"),
+        ((True, None, 1, 1), "max_cost"),
+    ],
 )
-def test_check_limits(limits: tuple) -> None:
-    with pytest.raises(ValueError, match="must be a number"):
+def test_check_limits(limits: tuple, parameter: str) -> None:
+    with pytest.raises(CampaignParameterError, match=rf"Parameter '{parameter}': got .*Rule: a number") as info:
         check_limits(*limits)
+    assert info.value.parameter == parameter
 
 
 def test_trigger_serialization_round_trips() -> None:
@@ -132,11 +139,15 @@ def test_trigger_serialization_round_trips() -> None:
     assert rebuilt.serialize() == (classpath, kwargs)
 
 
+SLOW_ANSWER = 0.5  # seconds the sandbox holds each status answer in the test below
+LOOP_HELD_LIMIT = 0.3  # what counts as the loop being held: below a slow answer, far above scheduling noise
+
+
 def run_trigger(trigger: VoiceCampaignComputedTrigger) -> dict:
     """Run the trigger to its first event in an event loop in debug mode."""
 
     async def first_event() -> dict:
-        asyncio.get_running_loop().slow_callback_duration = 0.05
+        asyncio.get_running_loop().slow_callback_duration = LOOP_HELD_LIMIT
         async for event in trigger.run():
             return event.payload
         raise AssertionError("the trigger ended without an event")
@@ -147,13 +158,16 @@ def run_trigger(trigger: VoiceCampaignComputedTrigger) -> dict:
 def test_trigger_waits_for_the_computation_without_blocking_the_loop(
     octopush_conn: Sandbox, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """asyncio's debug mode logs any callback that holds the loop over 50 ms: there must be none."""
+    """Every status answer takes 0.5 s: a blocking read would hold the loop that long, and asyncio's
+    debug mode would log it. The threshold sits well above what a loaded machine's scheduling adds,
+    so the test fails on a blocking call, not by chance."""
     octopush_conn.configure(computation_delay=1.0)
     ticket = create(OctopushHook())
+    octopush_conn.fault(path="/voice-campaign-on-list/status", delay=SLOW_ANSWER, times=100)
     with caplog.at_level(logging.WARNING, logger="asyncio"):
         event = run_trigger(VoiceCampaignComputedTrigger(ticket, "octopush_default", 0.2, time.time() + 30))
     assert event["outcome"] == "computed" and event["response"]["status"] == "ready_to_be_sent"
-    assert len(octopush_conn.requests("/voice-campaign-on-list/status")) >= 3
+    assert len(octopush_conn.requests("/voice-campaign-on-list/status")) >= 2
     assert not [record for record in caplog.records if "Executing" in record.getMessage()]
 
 
@@ -191,3 +205,93 @@ def test_trigger_reports_an_unreachable_api(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("AIRFLOW_CONN_OCTOPUSH_DEFAULT", connection_json("http://127.0.0.1:9/v1", max_retries=0))
     event = run_trigger(VoiceCampaignComputedTrigger("voice_1", "octopush_default", 0.1, time.time() + 5))
     assert event["outcome"] == "error" and "ConnectError" in event["message"]
+
+
+def test_trigger_without_its_connection_reports_an_error_event(octopush_conn: Sandbox) -> None:
+    """The connection missing where the trigger runs: an event, never an exception that would fail the
+    task in the triggerer and leave the campaign prepared."""
+    event = run_trigger(VoiceCampaignComputedTrigger("voice_1", "octopush_missing", 0.1, time.time() + 5))
+    assert event["outcome"] == "error" and "octopush_missing" in event["message"]
+    assert octopush_conn.requests() == []
+
+
+@pytest.mark.parametrize("cancel_on_kill", [True, False])
+def test_trigger_on_kill_cancels_only_what_its_task_created(octopush_conn: Sandbox, cancel_on_kill: bool) -> None:
+    """Airflow 3.3 calls on_kill when a user kills the deferred task; the operator's trigger cancels,
+    the sensor's (which only watches a campaign) does not."""
+    octopush_conn.configure(computation_delay=60)
+    ticket = create(OctopushHook())
+    trigger = VoiceCampaignComputedTrigger(ticket, "octopush_default", 0.1, time.time() + 60, cancel_on_kill)
+    asyncio.run(trigger.on_kill())
+    (campaign,) = octopush_conn.campaigns()
+    assert campaign["status"] == ("cancelled" if cancel_on_kill else "under_computation")
+    assert len(octopush_conn.requests("/voice-campaign-on-list/cancel")) == int(cancel_on_kill)
+
+
+def test_trigger_on_kill_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_OCTOPUSH_DEFAULT", connection_json("http://127.0.0.1:9/v1", max_retries=0))
+    asyncio.run(VoiceCampaignComputedTrigger("voice_1", "octopush_default", 0.1, 0.0, True).on_kill())
+
+
+async def read_status(ticket: str, **hook_args: float) -> dict:
+    hook = OctopushHook(**hook_args)
+    try:
+        await hook.aload_settings()
+        return await hook.aget_voice_campaign_status(ticket)
+    finally:
+        await hook.aclose()
+
+
+def test_async_429_waits_for_retry_after(octopush_conn: Sandbox) -> None:
+    octopush_conn.configure(computation_delay=0)
+    ticket = create(OctopushHook())
+    octopush_conn.fault(path="/voice-campaign-on-list/status", status=429, headers={"Retry-After": "1"})
+    started = time.monotonic()
+    assert asyncio.run(read_status(ticket, retry_backoff=0.01))["status"] == "ready_to_be_sent"
+    assert time.monotonic() - started >= 0.9  # the server's 1 s, not the 10 ms back-off
+    assert len(octopush_conn.requests("/voice-campaign-on-list/status")) == 2
+
+
+def test_async_read_is_retried_after_a_refused_connection(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first attempt finds nothing listening (refused: provably never sent), the second finds the API."""
+    import socket
+    import threading
+
+    from conftest import API_KEY, LOGIN
+
+    from airflow_provider_octopush.sandbox import SandboxServer, SandboxState
+
+    with socket.socket() as placeholder:  # a port that refuses connections until the server takes it
+        placeholder.bind(("127.0.0.1", 0))
+        port = placeholder.getsockname()[1]
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_OCTOPUSH_DEFAULT", connection_json(f"http://127.0.0.1:{port}/v1/public", max_retries=3)
+    )
+    server: list[SandboxServer] = []
+    started = threading.Event()
+
+    async def read_when_the_server_comes_up() -> dict:
+        hook = OctopushHook(retry_backoff=0.4)
+        try:
+            await hook.aload_settings()
+
+            def serve() -> None:
+                time.sleep(0.2)  # after the first attempt was refused, before the retry
+                server.append(SandboxServer(SandboxState(LOGIN, API_KEY, balance=1.0), port=port))
+                server[0].start_in_thread()
+                started.set()
+
+            threading.Thread(target=serve, daemon=True).start()
+            return await hook._arequest("GET", "/wallet/check-balance", replay_safe=False)
+        finally:
+            await hook.aclose()
+
+    try:
+        answer = asyncio.run(read_when_the_server_comes_up())
+    finally:
+        started.wait(5)
+        for running in server:
+            running.shutdown()
+            running.server_close()
+    assert answer == {"amount": 1.0, "unit": "euros"}
+    assert len(server[0].state.requests) == 1  # the refused attempt never reached anything

@@ -114,7 +114,7 @@ def test_no_readiness_within_wait_timeout(
 def test_bad_limits_fail_before_any_call(octopush_conn: Sandbox, make_dag: Any, capfd: pytest.CaptureFixture) -> None:
     run = make_dag(f"{SEND}, max_cost=-3").test()
     assert run.state == "failed" and octopush_conn.requests() == []
-    assert "max_cost must be a number" in capfd.readouterr().out
+    assert "Parameter 'max_cost': got -3. Rule: a number of 0 or more" in capfd.readouterr().out
 
 
 REVIEW = """
@@ -230,3 +230,38 @@ def test_on_kill_cancels_the_campaign_it_created(octopush_conn: Sandbox, make_da
     assert json.loads(octopush_conn.requests("/voice-campaign-on-list/cancel")[0]["body"]) == {
         "ticket_number": campaign["ticket_number"]
     }
+
+
+RESCHEDULE = """
+prepare = VoiceCampaignOperator(task_id="prepare", list_name="staff", text="Hello")
+ready = VoiceCampaignReadySensor(
+    task_id="ready",
+    ticket_number="{{ ti.xcom_pull(task_ids='prepare') }}",
+    mode="reschedule",
+    poke_interval=1,
+    timeout=60,
+)
+prepare >> ready
+"""
+
+
+def test_sensor_in_reschedule_mode_gives_its_slot_back_between_pokes(octopush_conn: Sandbox, make_dag: Any) -> None:
+    octopush_conn.configure(computation_delay=2.5)
+    run = make_dag(tasks=RESCHEDULE).test()
+    assert run.state == "success"
+    assert xcoms(run, "ready")["return_value"]["status"] == "ready_to_be_sent"
+    # Each poke is its own short run of the task: at least one found it computing and was rescheduled.
+    assert len(octopush_conn.requests("/voice-campaign-on-list/status")) >= 2
+    assert the_campaign(octopush_conn)["send_calls"] == 0  # the sensor only watches
+
+
+@pytest.mark.parametrize("operator", ["SendVoiceCampaignOperator", "CancelVoiceCampaignOperator"])
+@pytest.mark.parametrize("ticket", ["\"{{ '' }}\"", '"  "'])
+def test_ticket_operators_refuse_an_empty_ticket_before_any_call(
+    octopush_conn: Sandbox, make_dag: Any, capfd: pytest.CaptureFixture[str], operator: str, ticket: str
+) -> None:
+    run = make_dag(tasks=f'{operator}(task_id="act", ticket_number={ticket})', retries=2).test()
+    (ti,) = run.get_task_instances()
+    assert run.state == "failed" and ti.try_number == 1  # no retry burnt on a value that will not change
+    assert octopush_conn.requests() == []
+    assert "Parameter 'ticket_number'" in capfd.readouterr().out

@@ -14,7 +14,7 @@ from conftest import connection_json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from airflow_provider_octopush.exceptions import OctopushError
+from airflow_provider_octopush.exceptions import CampaignParameterError, OctopushError
 from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
 from airflow_provider_octopush.validation import (
     BOOLEAN_PARAMETERS,
@@ -23,7 +23,6 @@ from airflow_provider_octopush.validation import (
     TEXT_MAX_LENGTH,
     VOICE_GENDERS,
     VOICE_LANGUAGES,
-    CampaignParameterError,
     normalize_campaign,
 )
 

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from conftest import API_KEY, LOGIN, Sandbox
 
+from airflow_provider_octopush.sandbox import announced_url
+
 CREATE = "/voice-campaign-on-list/create"
 
 
@@ -75,7 +77,7 @@ def test_console_script_serves_until_stopped() -> None:
         text=True,
     )
     try:
-        url = process.stdout.readline().split()[-1]  # type: ignore[union-attr]
+        url = announced_url(process.stdout)  # type: ignore[arg-type]
         request = urllib.request.Request(
             url + "/wallet/check-balance",
             headers={"api-login": "demo@example.com", "api-key": "sandbox-api-key-0123456789"},

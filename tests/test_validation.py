@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from airflow_provider_octopush.exceptions import CampaignParameterError
 from airflow_provider_octopush.validation import (
     CAMPAIGN_PARAMETERS,
-    CampaignParameterError,
     normalize_campaign,
     parse_bool,
     parse_send_at,
@@ -206,3 +206,59 @@ def test_every_entry_point_takes_exactly_the_api_parameters() -> None:
     assert set(CAMPAIGN_PARAMETERS) <= parameters(VoiceCampaignOperator.__init__)
     assert set(CAMPAIGN_PARAMETERS) - parameters(OctopushVoiceNotifier.__init__) == {"send_at"}  # calls now
     assert set(VoiceCampaignOperator.template_fields) == set(CAMPAIGN_PARAMETERS)
+
+
+STORED = (
+    *CAMPAIGN_PARAMETERS,
+    "octopush_conn_id",
+    "send_at_grace",
+    "on_past_send_at",
+    "send",
+    "max_cost",
+    "max_contacts",
+    "poll_interval",
+    "wait_timeout",
+    "deferrable",
+)
+
+
+def test_storing_the_arguments_with_vars_skips_nothing_setattr_would_do() -> None:
+    """__init__ stores its arguments with one vars() update (cheaper at DAG parse). That is right only
+    while BaseOperator.__setattr__ does nothing more for these names during __init__: this test fails
+    on the Airflow where it starts to (a converter, a hook on init kwargs), on every matrix cell."""
+    import pendulum
+    from airflow.sdk import DAG, BaseOperator
+
+    from airflow_provider_octopush.operators.voice_campaign import VoiceCampaignOperator
+
+    for name in STORED:
+        assert getattr(VoiceCampaignOperator, f"_convert_{name}", None) is None, name
+
+    class AssignedOneByOne(VoiceCampaignOperator):
+        def __init__(self, **kwargs: object) -> None:
+            super().__init__(**kwargs)
+            for name in STORED:
+                setattr(self, name, getattr(self, name))  # through BaseOperator.__setattr__, still inside __init__
+
+    arguments = {name: None for name in CAMPAIGN_PARAMETERS} | {
+        "text": "Hello {{ ds }}",
+        "list_name": "staff",
+        "send": True,
+        "max_cost": 2.5,
+        "deferrable": True,
+    }
+    with DAG("t_vars", schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC")):
+        fast = VoiceCampaignOperator(task_id="fast", **arguments)
+        slow = AssignedOneByOne(task_id="slow", **arguments)
+
+    def state(operator: BaseOperator) -> dict[str, object]:
+        found = {key: value for key, value in vars(operator).items() if key not in ("task_id", "_log")}
+        found["_BaseOperator__init_kwargs"] = {
+            key: value for key, value in found["_BaseOperator__init_kwargs"].items() if key != "task_id"
+        }
+        return found
+
+    assert state(fast).keys() == state(slow).keys()
+    for key, value in state(fast).items():
+        assert value == state(slow)[key], key
+    assert isinstance(fast, BaseOperator) and fast.template_fields == CAMPAIGN_PARAMETERS

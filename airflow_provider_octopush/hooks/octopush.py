@@ -1,18 +1,16 @@
 """OctopushHook: every HTTP call to the Octopush API goes through here.
 
 One ``requests.Session`` per hook (kept-alive connection, both auth headers), a
-timeout on every request, and retries that can never create a second campaign:
-a request is replayed after it may have reached Octopush only when replaying is
-harmless (a read, or a create carrying a ``request_id`` that Octopush de-duplicates).
+timeout on every request, retries by :mod:`~airflow_provider_octopush.retry_policy`
+that can never create a second campaign, and the mapping of Octopush's answers to the
+provider's errors. Triggers and callbacks in the triggerer use the ``a``-prefixed twins
+(httpx, same policy), which never block the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 import time
-from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +18,6 @@ import requests
 from airflow.sdk import BaseHook
 from urllib3.exceptions import NewConnectionError
 
-from airflow_provider_octopush.campaign import COMPUTING
 from airflow_provider_octopush.connection import (
     CONN_FIELDS,
     CONN_TYPE,
@@ -33,9 +30,23 @@ from airflow_provider_octopush.exceptions import (
     OctopushApiError,
     OctopushAuthError,
     OctopushDuplicateRequestError,
-    OctopushError,
-    OctopushNetworkError,
 )
+from airflow_provider_octopush.octopush_api import (
+    BALANCE_PATH,
+    CANCEL_PATH,
+    CODE_ALREADY_SENT,
+    CODE_BAD_LOGIN,
+    CODE_CAMPAIGN_BEING_BUILT,
+    CODE_DUPLICATE_REQUEST,
+    CODE_NOT_FOUND,
+    COMPUTING,
+    CREATE_PATH,
+    ERROR_HINTS,
+    SEND_PATH,
+    STATUS_PATH,
+    TICKET_KEYS,
+)
+from airflow_provider_octopush.retry_policy import TRANSIENT_STATUSES, Answer, Failure, RetryPolicy
 from airflow_provider_octopush.validation import CAMPAIGN_PARAMETERS, normalize_campaign
 
 if TYPE_CHECKING:
@@ -45,32 +56,7 @@ if TYPE_CHECKING:
     import httpx
     from airflow.sdk import Connection
 
-    Response = requests.Response | httpx.Response  # the same attributes are read from both
-
-TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
-STATUS_PATH = "/voice-campaign-on-list/status"
-CODE_DUPLICATE_REQUEST = 120
-CODE_CAMPAIGN_BEING_BUILT = 129
-CODE_NOT_FOUND = 131
-CODE_ALREADY_SENT = 132
-# What to do about the Octopush error codes a user can act on.
-ERROR_HINTS: dict[int, str] = {
-    101: "the API login or key is wrong: fix the Octopush connection",
-    104: "not enough credit: top up the Octopush account",
-    105: "not enough credit: top up the Octopush account",
-    106: "the sender is badly formed: 3 to 11 letters or digits",
-    107: "the text is missing",
-    113: "the Octopush account is not validated yet",
-    114: "the Octopush account is under fraud review: contact Octopush",
-    126: "a campaign already awaits validation: send or cancel it first",
-    127: "a campaign is being processed: wait for it to finish",
-    131: "the campaign was not found: check the ticket number",
-    132: "the campaign was already sent",
-    153: "the route is congested: retry later",
-    201: "the feature is not enabled: switch on the Voice SMS add-on in Octopush",
-    207: "the feature is not enabled: switch on the Voice SMS add-on in Octopush",
-    303: "the contact list does not exist: check list_name",
-}
+    from airflow_provider_octopush.retry_policy import Response
 
 
 class OctopushHook(BaseHook):
@@ -80,6 +66,9 @@ class OctopushHook(BaseHook):
         host = base URL, empty for Octopush itself; extras ``timeout``, ``max_retries``).
     :param retry_backoff: first back-off in seconds, doubled at each retry, with jitter.
     :param max_retry_wait: the longest single wait, ``Retry-After`` included.
+    :param deadline: epoch seconds by which every call must be over, retries included: each
+        request's time-out shrinks to fit, and a retry that would end later is not made.
+        For callers that their host kills after a while (callbacks in the DAG processor).
     """
 
     conn_name_attr = "octopush_conn_id"
@@ -88,12 +77,18 @@ class OctopushHook(BaseHook):
     hook_name = "Octopush"
 
     def __init__(
-        self, octopush_conn_id: str = DEFAULT_CONN_ID, *, retry_backoff: float = 1.0, max_retry_wait: float = 60.0
+        self,
+        octopush_conn_id: str = DEFAULT_CONN_ID,
+        *,
+        retry_backoff: float = 1.0,
+        max_retry_wait: float = 60.0,
+        deadline: float | None = None,
     ) -> None:
         super().__init__()
         self.octopush_conn_id = octopush_conn_id
         self.retry_backoff = retry_backoff
         self.max_retry_wait = max_retry_wait
+        self.deadline = deadline
 
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
@@ -140,21 +135,16 @@ class OctopushHook(BaseHook):
         return self.settings
 
     def _settings_from(self, conn: Connection) -> OctopushSettings:
-        from airflow.sdk.log import mask_secret
-
-        if conn.password:
-            mask_secret(conn.password)
-        try:
-            return settings_from(
-                self.octopush_conn_id,
-                host=conn.host,
-                port=conn.port,
-                login=conn.login,
-                password=conn.password,
-                extra=conn.extra_dejson,
-            )
-        except ValueError as err:
-            raise OctopushError(f"Invalid Octopush connection: {err}") from None
+        # No mask_secret here: Airflow registers a connection's password with the secrets masker on
+        # every way a connection is fetched (3.1 to 3.3, sync and async); a test holds it to that.
+        return settings_from(
+            self.octopush_conn_id,
+            host=conn.host,
+            port=conn.port,
+            login=conn.login,
+            password=conn.password,
+            extra=conn.extra_dejson,
+        )
 
     @cached_property
     def session(self) -> requests.Session:
@@ -225,16 +215,14 @@ class OctopushHook(BaseHook):
         """
         arguments = locals()
         payload = normalize_campaign({name: arguments[name] for name in CAMPAIGN_PARAMETERS})
-        return self._request(
-            "POST", "/voice-campaign-on-list/create", json=payload, replay_safe="request_id" in payload
-        )
+        return self._request("POST", CREATE_PATH, json=payload, replay_safe="request_id" in payload)
 
     def check_balance(self, product_name: str | None = None, country_code: str | None = None) -> dict[str, Any]:
         """The account's credit; with ``product_name`` and ``country_code`` (together), for that product and country."""
         if (product_name is None) != (country_code is None):
             raise ValueError("check_balance: give product_name and country_code together, or neither")
         params = {"product_name": product_name, "country_code": country_code} if product_name else None
-        return self._request("GET", "/wallet/check-balance", params=params, replay_safe=True)
+        return self._request("GET", BALANCE_PATH, params=params, replay_safe=True)
 
     def get_voice_campaign_status(self, ticket_number: str) -> dict[str, Any]:
         """The campaign's status and figures (``number_of_contacts``, ``cost``, ``estimated_duration``).
@@ -264,11 +252,7 @@ class OctopushHook(BaseHook):
         attempt sent it: success, with ``done_by_earlier_attempt``.
         """
         return self._request(
-            "POST",
-            "/voice-campaign-on-list/send",
-            json={"ticket_number": ticket_number},
-            replay_safe=True,
-            done_on_replay=CODE_ALREADY_SENT,
+            "POST", SEND_PATH, json={"ticket_number": ticket_number}, replay_safe=True, done_on_replay=CODE_ALREADY_SENT
         )
 
     def cancel_voice_campaign(self, ticket_number: str) -> dict[str, Any]:
@@ -279,7 +263,17 @@ class OctopushHook(BaseHook):
         """
         return self._request(
             "DELETE",
-            "/voice-campaign-on-list/cancel",
+            CANCEL_PATH,
+            json={"ticket_number": ticket_number},
+            replay_safe=True,
+            done_on_replay=CODE_NOT_FOUND,
+        )
+
+    async def acancel_voice_campaign(self, ticket_number: str) -> dict[str, Any]:
+        """:meth:`cancel_voice_campaign` for an event loop (a trigger's ``on_kill``)."""
+        return await self._arequest(
+            "DELETE",
+            CANCEL_PATH,
             json={"ticket_number": ticket_number},
             replay_safe=True,
             done_on_replay=CODE_NOT_FOUND,
@@ -288,7 +282,7 @@ class OctopushHook(BaseHook):
     def test_connection(self) -> tuple[bool, str]:
         """Read the balance (no side effect, no cost): proves the URL, the login and the key."""
         try:
-            balance = self._request("GET", "/wallet/check-balance", replay_safe=True, max_retries=0)
+            balance = self._request("GET", BALANCE_PATH, replay_safe=True, max_retries=0)
         except Exception as err:  # the UI's Test button shows any failure as text
             return False, str(err)
         finally:
@@ -296,6 +290,24 @@ class OctopushHook(BaseHook):
         amount, unit = balance.get("amount"), balance.get("unit", "")
         where = f"Connected to Octopush at {self.settings.base_url} as {self.settings.login}"
         return True, f"{where}: balance {amount} {unit}".rstrip()
+
+    def _attempts(
+        self, method: str, path: str, *, replay_safe: bool, max_retries: int | None
+    ) -> Generator[float | None, Response | Failure | None, Answer]:
+        """The retry policy for one call, with this hook's settings and deadline."""
+        policy = RetryPolicy(
+            max_retries=self.settings.max_retries if max_retries is None else max_retries,
+            backoff=self.retry_backoff,
+            cap=self.max_retry_wait,
+            deadline=self.deadline,
+        )
+        return policy.attempts(f"{method} {path}", replay_safe=replay_safe, where=self.settings.base_url, log=self.log)
+
+    def _timeout(self) -> float:
+        """The connection's time-out, shortened to what is left before the deadline, if there is one."""
+        if self.deadline is None:
+            return self.settings.timeout
+        return max(0.5, min(self.settings.timeout, self.deadline - time.time()))
 
     def _request(
         self,
@@ -309,24 +321,23 @@ class OctopushHook(BaseHook):
         done_on_replay: int | None = None,
     ) -> dict[str, Any]:
         """Send one API request, retrying transient failures, and return the parsed JSON body."""
-        url = self.settings.base_url + path
-        exchange = self._exchange(
-            method, path, replay_safe=replay_safe, max_retries=max_retries, done_on_replay=done_on_replay
-        )
-        outcome: requests.Response | _Failure | None = None
+        attempts = self._attempts(method, path, replay_safe=replay_safe, max_retries=max_retries)
+        outcome: Response | Failure | None = None
         while True:
             try:
-                wait = exchange.send(outcome)
+                wait = attempts.send(outcome)
             except StopIteration as done:
-                return done.value
+                return self._parse(done.value, method, path, done_on_replay=done_on_replay)
             outcome = None
             if wait is not None:
                 time.sleep(wait)
                 continue
             try:
-                outcome = self.session.request(method, url, params=params, json=json, timeout=self.settings.timeout)
+                outcome = self.session.request(
+                    method, self.settings.base_url + path, params=params, json=json, timeout=self._timeout()
+                )
             except requests.RequestException as err:
-                outcome = _Failure(type(err).__name__, _first_line(err), reached=not _never_sent(err))
+                outcome = Failure(type(err).__name__, _first_line(err), reached=not _never_sent(err))
 
     async def _arequest(
         self,
@@ -335,101 +346,57 @@ class OctopushHook(BaseHook):
         *,
         replay_safe: bool,
         params: Mapping[str, Any] | None = None,
+        json: Mapping[str, Any] | None = None,
+        done_on_replay: int | None = None,
     ) -> dict[str, Any]:
         """:meth:`_request` for an event loop: the same policy, non-blocking I/O (httpx)."""
         import httpx
 
         client = self.async_client
-        exchange = self._exchange(method, path, replay_safe=replay_safe, max_retries=None, done_on_replay=None)
-        outcome: httpx.Response | _Failure | None = None
+        attempts = self._attempts(method, path, replay_safe=replay_safe, max_retries=None)
+        outcome: Response | Failure | None = None
         while True:
             try:
-                wait = exchange.send(outcome)
+                wait = attempts.send(outcome)
             except StopIteration as done:
-                return done.value
+                return self._parse(done.value, method, path, done_on_replay=done_on_replay)
             outcome = None
             if wait is not None:
                 await asyncio.sleep(wait)
                 continue
             try:
-                outcome = await client.request(method, self.settings.base_url + path, params=params)
+                outcome = await client.request(
+                    method, self.settings.base_url + path, params=params, json=json, timeout=self._timeout()
+                )
             except httpx.HTTPError as err:
                 never_sent = isinstance(err, (httpx.ConnectError, httpx.ConnectTimeout))
-                outcome = _Failure(type(err).__name__, _first_line(err), reached=not never_sent)
+                outcome = Failure(type(err).__name__, _first_line(err), reached=not never_sent)
 
-    def _exchange(
-        self, method: str, path: str, *, replay_safe: bool, max_retries: int | None, done_on_replay: int | None
-    ) -> Generator[float | None, Any, dict[str, Any]]:
-        """The retry policy, without I/O, shared by the sync and the async caller.
-
-        Yields None to ask for an attempt, to be answered with its response or a
-        :class:`_Failure`; yields seconds to wait before the next one; returns the parsed
-        body or raises. ``replay_safe`` says whether sending the request twice does no
-        harm. If not, only failures that prove the request never reached Octopush
-        (connection refused or not established, 429) are retried. ``done_on_replay`` is
-        the error code that, after an earlier attempt whose outcome is unknown, means that
-        attempt did the work (e.g. 132 "already sent" for a send): the call then succeeds.
-        """
-        settings = self.settings
-        retries = settings.max_retries if max_retries is None else max_retries
-        uncertain = False  # did an earlier attempt perhaps reach Octopush and act?
-        for attempt in range(retries + 1):
-            last_try = attempt == retries
-            outcome = yield None
-            if isinstance(outcome, _Failure):
-                if last_try or (outcome.reached and not replay_safe):
-                    raise OctopushNetworkError(
-                        f"{method} {path} failed: {outcome.kind}: {outcome.detail}. "
-                        + (
-                            "The request may have reached Octopush, so it was not retried (it is not safe to replay)."
-                            if outcome.reached and not replay_safe
-                            else f"Gave up after {attempt + 1} attempt(s). Check the network and the connection's "
-                            f"host ({settings.base_url}), or raise the 'timeout' / 'max_retries' extras."
-                        )
-                    )
-                uncertain = uncertain or outcome.reached
-                yield self._delay(attempt, f"{outcome.kind} on {method} {path}", retry_after=None)
-                continue
-            status = outcome.status_code
-            if status in TRANSIENT_STATUSES and not last_try and (replay_safe or status == 429):
-                uncertain = uncertain or status != 429  # a 5xx may come from a proxy after Octopush acted
-                yield self._delay(
-                    attempt, f"HTTP {status} on {method} {path}", retry_after=outcome.headers.get("Retry-After")
-                )
-                continue
-            return self._parse(outcome, method, path, uncertain=uncertain, done_on_replay=done_on_replay)
-        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
-
-    def _delay(self, attempt: int, reason: str, *, retry_after: str | None) -> float:
-        delay = retry_delay(attempt, self.retry_backoff, self.max_retry_wait, retry_after)
-        self.log.warning("Octopush: %s; retry %d in %.1f s", reason, attempt + 1, delay)
-        return delay
-
-    def _parse(
-        self, response: Response, method: str, path: str, *, uncertain: bool, done_on_replay: int | None
-    ) -> dict[str, Any]:
+    def _parse(self, answer: Answer, method: str, path: str, *, done_on_replay: int | None) -> dict[str, Any]:
+        """The body of a success; the error that says what to do, otherwise. The API key never goes into it."""
+        response = answer.response
         status = response.status_code
         body = _json_object(response)
         if 200 <= status < 300:
             if body is None and response.content.strip():
                 raise OctopushApiError(
                     f"{method} {path}: Octopush answered HTTP {status} with a body that is not a JSON object "
-                    f"({_snippet(response)}). Check the connection's host: it may point at a proxy or a web page.",
+                    f"({self._redact(_snippet(response))}). Check the connection's host: it may point at a proxy "
+                    "or a web page.",
                     status=status,
                 )
             return body or {}
         code = _int_or_none(body.get("code")) if body else None
-        api_message = str(body.get("message", "")) if body else None
+        api_message = self._redact(str(body.get("message", ""))) if body else None
         what = f"{method} {path}: Octopush answered HTTP {status}"
         if body is None:
-            what += f" with a body that is not a JSON object ({_snippet(response)})"
+            what += f" with a body that is not a JSON object ({self._redact(_snippet(response))})"
         else:
             what += f", code {code}: {api_message or '(no message)'}"
-        what = what.replace(self.settings.api_key, "***")
-        if uncertain and code is not None and code == done_on_replay:
+        if answer.uncertain and code is not None and code == done_on_replay:
             self.log.warning("Octopush: %s, which means an earlier attempt of this call went through", what)
             return {"code": code, "message": api_message, "done_by_earlier_attempt": True}
-        if status == 401 or code == 101:
+        if status == 401 or code == CODE_BAD_LOGIN:
             raise OctopushAuthError(
                 f"{what}. The API login or key is wrong, or the key was revoked: fix the password (API key) and login "
                 f"of connection {self.octopush_conn_id!r}, then clear the task.",
@@ -440,7 +407,7 @@ class OctopushHook(BaseHook):
         if code == CODE_DUPLICATE_REQUEST:
             earlier = (
                 "an earlier attempt of this very call reached Octopush but its answer was lost"
-                if uncertain
+                if answer.uncertain
                 else "an earlier attempt (for example a previous try of this task) already created it"
             )
             raise OctopushDuplicateRequestError(
@@ -458,6 +425,10 @@ class OctopushHook(BaseHook):
                 else "check the parameters"
             )
         raise OctopushApiError(f"{what}. What to do: {hint}.", status=status, code=code, api_message=api_message)
+
+    def _redact(self, text: str) -> str:
+        """An answer may quote the request (a proxy's error page, an echoing server): never pass the key on."""
+        return text.replace(self.settings.api_key, "***")
 
 
 @cache
@@ -477,7 +448,7 @@ def _still_computing(err: OctopushApiError) -> dict[str, Any]:
 
 def ticket_from(response: Mapping[str, Any]) -> str:
     """The ticket of a created campaign; older clients read it as ``vocal_ticket``."""
-    ticket = response.get("ticket_number") or response.get("vocal_ticket")
+    ticket = next((response[key] for key in TICKET_KEYS if response.get(key)), None)
     if not isinstance(ticket, str) or not ticket:
         raise OctopushApiError(
             f"Octopush answered the create call without a ticket_number (keys: {sorted(response)}); "
@@ -486,39 +457,12 @@ def ticket_from(response: Mapping[str, Any]) -> str:
     return ticket
 
 
-def retry_delay(attempt: int, backoff: float, cap: float, retry_after: str | None) -> float:
-    """Seconds before retry ``attempt + 1``: ``Retry-After`` if the server gave one, else exponential with jitter.
-
-    ``Retry-After`` may be seconds or an HTTP date; either way it is capped at ``cap``.
-    """
-    if retry_after:
-        try:
-            seconds = float(retry_after)
-        except ValueError:
-            try:
-                seconds = parsedate_to_datetime(retry_after).timestamp() - time.time()
-            except (TypeError, ValueError):
-                seconds = None
-        if seconds is not None:
-            return min(max(seconds, 0.0), cap)
-    return min(backoff * 2**attempt, cap) * random.uniform(0.5, 1.0)
-
-
 def _never_sent(err: requests.RequestException) -> bool:
     """True when the request provably never left: no connection was ever established."""
     if isinstance(err, requests.ConnectTimeout):
         return True
     reason = getattr(err.args[0], "reason", None) if err.args else None
     return isinstance(reason, NewConnectionError)
-
-
-@dataclass(frozen=True)
-class _Failure:
-    """An attempt that got no answer; ``reached``: it may have reached Octopush all the same."""
-
-    kind: str
-    detail: str
-    reached: bool
 
 
 def _json_object(response: Response) -> dict[str, Any] | None:

@@ -1,14 +1,18 @@
-"""OctopushVoiceNotifier: phone a list or tag when something happens to a DAG or task.
+"""OctopushVoiceNotifier: phone a list or tag when something happens to a DAG or task, or a deadline is missed.
 
 ``on_failure_callback=OctopushVoiceNotifier(list_name="on-call", text="DAG {{ dag.dag_id }} failed")``
-creates the campaign, waits a bounded time for Octopush to compute it, and sends it.
-A callback must never hang, so the whole wait is bounded by ``wait_timeout``.
+creates the campaign, waits a bounded time for Octopush to compute it, and sends it (or
+cancels it). A callback's host kills it after a while (the DAG processor, which runs
+DAG-level callbacks, after ``[dag_processor] dag_file_processor_timeout``: 50 s by
+default), so every step, retries included, fits into ``timeout``, and the campaign is
+always sent or cancelled before it runs out. ``async_notify`` serves Deadline Alerts,
+which run in the triggerer.
 """
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseNotifier
 
@@ -18,25 +22,48 @@ from airflow_provider_octopush.validation import CAMPAIGN_PARAMETERS
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+    from airflow_provider_octopush.hooks.octopush import OctopushHook
+
+# Left for the send or the cancel after the wait, and for the DAG processor's own parsing.
+SEND_RESERVE = 10.0
+HOST_MARGIN = 10.0
+
+
+def _field(record: Any, name: str) -> Any:
+    """A DAG run's field, from the object a task callback gets or the dict a Deadline Alert gets."""
+    return record.get(name) if isinstance(record, dict) else getattr(record, name, None)
+
 
 def notification_request_id(context: Context) -> str:
-    """One key per event: dag, task, run, map index and try, so a re-invoked callback never calls twice.
+    """One key per event, so that a re-invoked callback never calls twice.
 
-    Unlike the operator's key it includes the try number: each failed try is its own event.
+    Task callbacks: dag, task, run, map index and try (each failed try is its own event,
+    unlike the operator's key). DAG callbacks: dag and run. Deadline Alerts: dag, run and
+    the deadline.
     """
     from airflow_provider_octopush.operators.voice_campaign import default_request_id
 
     ti = context.get("ti")
     dag_run = context.get("dag_run")
-    run_id = dag_run.run_id if dag_run is not None else str(context.get("run_id"))
-    if ti is None:  # a DAG-level callback
-        dag = context.get("dag")
-        return default_request_id(getattr(dag, "dag_id", "?"), "notify:dag", run_id, -1)
-    return default_request_id(ti.dag_id, f"notify:{ti.task_id}:try{ti.try_number}", run_id, ti.map_index)
+    run_id = _field(dag_run, "run_id") or _field(dag_run, "dag_run_id") or str(context.get("run_id"))
+    if ti is not None:
+        return default_request_id(ti.dag_id, f"notify:{ti.task_id}:try{ti.try_number}", run_id, ti.map_index)
+    dag_id = _field(dag_run, "dag_id") or getattr(context.get("dag"), "dag_id", "?")
+    deadline = context.get("deadline")  # a Deadline Alert's context has it
+    event = f"notify:deadline:{_field(deadline, 'id')}" if deadline else "notify:dag"
+    return default_request_id(dag_id, event, run_id, -1)
+
+
+def default_timeout() -> float:
+    """The strictest host's limit under the configuration in force: the DAG processor's, less a margin."""
+    from airflow_provider_octopush.version_compat import conf
+
+    processor_timeout = conf.getfloat("dag_processor", "dag_file_processor_timeout", fallback=50.0)
+    return max(SEND_RESERVE, processor_timeout - HOST_MARGIN)
 
 
 class OctopushVoiceNotifier(BaseNotifier):
-    """Create and send an Octopush voice campaign from a callback.
+    """Create and send an Octopush voice campaign from a callback or a Deadline Alert.
 
     Takes the campaign arguments of :class:`VoiceCampaignOperator` (all templated, with
     the callback's context), plus:
@@ -45,8 +72,12 @@ class OctopushVoiceNotifier(BaseNotifier):
     :param max_cost: cancel instead of sending when the computed cost is higher.
     :param max_contacts: cancel instead of sending when there are more contacts.
     :param poll_interval: seconds between two status reads.
-    :param wait_timeout: the longest the callback waits for the computation (default 120 s);
-        then the campaign is cancelled and the callback fails.
+    :param timeout: the longest the whole notification may take: create, wait, send or
+        cancel, retries included. Default: ``[dag_processor] dag_file_processor_timeout``
+        less 10 s (40 s under Airflow's defaults), so that a DAG-level callback is never
+        killed half-way. Raise both together for large lists.
+    :param wait_timeout: the longest it waits for the computation; then the campaign is
+        cancelled and the callback fails. Default: ``timeout`` less 10 s for the send.
     """
 
     template_fields = CAMPAIGN_PARAMETERS
@@ -69,9 +100,11 @@ class OctopushVoiceNotifier(BaseNotifier):
         max_cost: float | None = None,
         max_contacts: int | None = None,
         poll_interval: float = 5.0,
-        wait_timeout: float = 120.0,
+        timeout: float | None = None,
+        wait_timeout: float | None = None,
+        context: Context | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(context)  # a Deadline Alert passes its context here
         self.text = text
         self.list_name = list_name
         self.tag_name = tag_name
@@ -88,34 +121,82 @@ class OctopushVoiceNotifier(BaseNotifier):
         self.max_cost = max_cost
         self.max_contacts = max_contacts
         self.poll_interval = poll_interval
+        self.timeout = timeout
         self.wait_timeout = wait_timeout
 
+    def _budget(self) -> tuple[float, float]:
+        """The whole notification's time and the wait's, checked: (timeout, wait_timeout)."""
+        from airflow_provider_octopush.campaign import check_limits
+        from airflow_provider_octopush.exceptions import CampaignParameterError
+
+        timeout = default_timeout() if self.timeout is None else self.timeout
+        wait_timeout = timeout - SEND_RESERVE if self.wait_timeout is None else self.wait_timeout
+        check_limits(self.max_cost, self.max_contacts, self.poll_interval, timeout)
+        check_limits(None, None, self.poll_interval, wait_timeout)
+        if wait_timeout >= timeout:
+            raise CampaignParameterError(
+                "wait_timeout",
+                f"{wait_timeout} s is not less than timeout {timeout} s",
+                "less than timeout, which must also hold the create and the send or cancel",
+            )
+        return float(timeout), float(wait_timeout)
+
+    def _hook(self, timeout: float, wait_timeout: float) -> OctopushHook:
+        from airflow_provider_octopush.hooks.octopush import OctopushHook
+
+        return OctopushHook(
+            self.octopush_conn_id, max_retry_wait=min(60.0, wait_timeout / 4), deadline=time.time() + timeout
+        )
+
     def notify(self, context: Context) -> None:
-        from airflow_provider_octopush.campaign import check_limits, send_if_allowed, wait_until_computed
-        from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
+        timeout, wait_timeout = self._budget()
+        hook = self._hook(timeout, wait_timeout)
+        try:
+            self._create_and_send(context, hook, wait_timeout)
+        finally:
+            hook.close()
+
+    async def async_notify(self, context: Context) -> None:
+        """For Deadline Alerts, in the triggerer's event loop.
+
+        The connection is read with the async API; the create, the wait and the send, the
+        same steps as :meth:`notify`, then run in a thread, so the event loop never blocks.
+        """
+        import asyncio
+
+        timeout, wait_timeout = self._budget()
+        hook = self._hook(timeout, wait_timeout)
+        try:
+            await hook.aload_settings()
+            await asyncio.to_thread(self._create_and_send, context, hook, wait_timeout)
+        finally:
+            await hook.aclose()
+
+    def _create_and_send(self, context: Context, hook: OctopushHook, wait_timeout: float) -> None:
+        from airflow_provider_octopush.campaign import cancel_quietly, send_if_allowed, wait_until_computed
+        from airflow_provider_octopush.hooks.octopush import ticket_from
         from airflow_provider_octopush.validation import is_unset, normalize_campaign
 
-        check_limits(self.max_cost, self.max_contacts, self.poll_interval, self.wait_timeout)
         params = {name: getattr(self, name) for name in CAMPAIGN_PARAMETERS}
         if is_unset(params["request_id"]):
             params["request_id"] = notification_request_id(context)
         payload = normalize_campaign(params)
-        deadline = time.time() + self.wait_timeout
-        hook = OctopushHook(self.octopush_conn_id, max_retry_wait=min(60.0, self.wait_timeout / 4))
+        deadline = time.time() + wait_timeout
+        ticket = ticket_from(hook.create_voice_campaign_on_list(**payload))
+        self.log.info("Octopush notification campaign %s created, request_id %s", ticket, payload["request_id"])
         try:
-            ticket = ticket_from(hook.create_voice_campaign_on_list(**payload))
-            self.log.info("Octopush notification campaign %s created, request_id %s", ticket, payload["request_id"])
             status = wait_until_computed(
                 hook, ticket, poll_interval=self.poll_interval, deadline=deadline, log=self.log
             )
-            send_if_allowed(
-                hook,
-                status,
-                max_cost=self.max_cost,
-                max_contacts=self.max_contacts,
-                wait_timeout=self.wait_timeout,
-                log=self.log,
-            )
-        finally:
-            hook.close()
+        except Exception:
+            cancel_quietly(hook, ticket, self.log)  # nobody would send it: a callback is not retried
+            raise
+        send_if_allowed(
+            hook,
+            status,
+            max_cost=self.max_cost,
+            max_contacts=self.max_contacts,
+            wait_timeout=wait_timeout,
+            log=self.log,
+        )
         self.log.info("Octopush notification campaign %s sent", ticket)

@@ -20,12 +20,11 @@ from airflow_provider_octopush.validation import CAMPAIGN_PARAMETERS, DEFAULT_SE
 from airflow_provider_octopush.version_compat import conf
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from datetime import datetime, timedelta
 
     from airflow.sdk import Context
 
-    from airflow_provider_octopush.campaign import CampaignStatus
+    from airflow_provider_octopush.campaign_memory import CampaignMemory
     from airflow_provider_octopush.hooks.octopush import OctopushHook
 
 RESPONSE_XCOM_KEY = "octopush_response"
@@ -156,14 +155,11 @@ class VoiceCampaignOperator(BaseOperator):
     def execute(self, context: Context) -> str:
         import pendulum
 
-        from airflow_provider_octopush.campaign import check_limits, wait_until_computed
+        from airflow_provider_octopush.campaign import check_limits
+        from airflow_provider_octopush.campaign_memory import CampaignMemory
+        from airflow_provider_octopush.exceptions import CampaignParameterError
         from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
-        from airflow_provider_octopush.validation import (
-            CampaignParameterError,
-            is_unset,
-            normalize_campaign,
-            resolve_send_at,
-        )
+        from airflow_provider_octopush.validation import is_unset, normalize_campaign, resolve_send_at
         from airflow_provider_octopush.version_compat import AirflowFailException, AirflowSkipException
 
         ti = context["ti"]
@@ -179,7 +175,7 @@ class VoiceCampaignOperator(BaseOperator):
                 grace=self.send_at_grace,
                 on_past_send_at=self.on_past_send_at,
             )
-        except (CampaignParameterError, ValueError) as err:
+        except CampaignParameterError as err:
             # A retry renders the same values: fail now rather than burn the retries.
             raise AirflowFailException(f"{err} Nothing was sent to Octopush.") from None
         if decision.skip_reason:
@@ -187,29 +183,38 @@ class VoiceCampaignOperator(BaseOperator):
         if decision.warning:
             self.log.warning("Octopush: %s", decision.warning)
         payload = decision.payload
-        target = ", ".join(f"{name} {payload[name]!r}" for name in ("list_name", "tag_name") if name in payload)
-        self.log.info("Creating an Octopush voice campaign on %s, request_id %s", target, payload["request_id"])
+        request_id = payload["request_id"]
+        memory = CampaignMemory(context)
         hook = OctopushHook(self.octopush_conn_id)
         try:
-            response = hook.create_voice_campaign_on_list(**payload)
-            ticket = ticket_from(response)
-            self.log.info("Octopush voice campaign created: ticket %s, request_id %s", ticket, payload["request_id"])
+            ticket = memory.ticket_for(request_id)
+            if ticket is None:
+                target = ", ".join(f"{key} {payload[key]!r}" for key in ("list_name", "tag_name") if key in payload)
+                self.log.info("Creating an Octopush voice campaign on %s, request_id %s", target, request_id)
+                response = hook.create_voice_campaign_on_list(**payload)
+                ticket = ticket_from(response)
+                memory.remember_created(ticket, request_id)  # first, so that a retry finds it whatever happens next
+                self.log.info("Octopush voice campaign created: ticket %s, request_id %s", ticket, request_id)
+                ti.xcom_push(key=RESPONSE_XCOM_KEY, value=response)
+            else:
+                self.log.info(
+                    "Resuming Octopush campaign %s, created by an earlier try of this task (request_id %s)",
+                    ticket,
+                    request_id,
+                )
             ti.xcom_push(key="return_value", value=ticket)  # now, so that a failure later still shows it
-            ti.xcom_push(key=RESPONSE_XCOM_KEY, value=response)
             if not self.send:
+                return ticket
+            sent = memory.sent_answer(ticket)
+            if sent is not None:
+                self.log.info("Octopush campaign %s was sent by an earlier try; not sending it again", ticket)
+                ti.xcom_push(key=SEND_XCOM_KEY, value=sent)
                 return ticket
             self._pending_ticket = ticket
             deadline = time.time() + self.wait_timeout
             if self.deferrable:
                 self._defer(ticket, deadline)
-            return self._send_when_computed(
-                context,
-                hook,
-                ticket,
-                lambda: wait_until_computed(
-                    hook, ticket, poll_interval=self.poll_interval, deadline=deadline, log=self.log
-                ),
-            )
+            return self._send_when_computed(context, hook, ticket, memory, deadline=deadline)
         finally:
             hook.close()
 
@@ -218,37 +223,67 @@ class VoiceCampaignOperator(BaseOperator):
 
         self.log.info("Waiting in the triggerer for Octopush to compute campaign %s", ticket)
         self.defer(
-            trigger=VoiceCampaignComputedTrigger(ticket, self.octopush_conn_id, self.poll_interval, deadline),
+            trigger=VoiceCampaignComputedTrigger(
+                ticket, self.octopush_conn_id, self.poll_interval, deadline, cancel_on_kill=True
+            ),
             method_name="execute_complete",
         )
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> str:
-        """Resume after the trigger: the event says what Octopush computed; check the budget and send."""
-        from airflow_provider_octopush.campaign import status_from_event
+        """Resume after the trigger: the event says what Octopush computed (or what failed); guard and send."""
+        from airflow_provider_octopush.campaign_memory import CampaignMemory
         from airflow_provider_octopush.hooks.octopush import OctopushHook
 
         ticket = event["ticket_number"]
         self._pending_ticket = ticket
         hook = OctopushHook(self.octopush_conn_id)
         try:
-            return self._send_when_computed(context, hook, ticket, lambda: status_from_event(event))
+            return self._send_when_computed(context, hook, ticket, CampaignMemory(context), event=event)
         finally:
             hook.close()
 
     def _send_when_computed(
-        self, context: Context, hook: OctopushHook, ticket: str, computed: Callable[[], CampaignStatus]
+        self,
+        context: Context,
+        hook: OctopushHook,
+        ticket: str,
+        memory: CampaignMemory,
+        *,
+        deadline: float | None = None,
+        event: dict[str, Any] | None = None,
     ) -> str:
-        from airflow_provider_octopush.campaign import cancel_quietly, send_if_allowed
+        """Wait here until ``deadline`` (or read the trigger's ``event``), then guard and send.
+
+        A failure while waiting cancels the campaign, unless a retry will resume it (see
+        :meth:`CampaignMemory.leave_to_next_try`): then it is left to that retry.
+        """
+        from airflow_provider_octopush.campaign import (
+            cancel_quietly,
+            send_if_allowed,
+            status_from_event,
+            wait_until_computed,
+        )
 
         try:
-            status = computed()
-        except Exception:
+            if event is not None:
+                status = status_from_event(event)
+            else:
+                assert deadline is not None
+                status = wait_until_computed(
+                    hook, ticket, poll_interval=self.poll_interval, deadline=deadline, log=self.log
+                )
+        except Exception as err:
             if self._killed:  # on_kill cancelled it; the wait then fails on the cancelled campaign
                 from airflow_provider_octopush.version_compat import AirflowException
 
                 raise AirflowException(f"Task killed while waiting: campaign {ticket} was cancelled") from None
-            cancel_quietly(hook, ticket, self.log)  # created here, never to be sent by this task
             self._pending_ticket = None
+            if memory.leave_to_next_try(err):
+                self.log.warning(
+                    "Waiting for Octopush campaign %s failed; it is left to the next try, which resumes it", ticket
+                )
+            else:
+                cancel_quietly(hook, ticket, self.log)  # created here, never to be sent by this task
             raise
         context["ti"].xcom_push(key=STATUS_XCOM_KEY, value=status.figures())
         self._pending_ticket = None  # from here on, the send (or its guard's cancel) is under way
@@ -260,6 +295,7 @@ class VoiceCampaignOperator(BaseOperator):
             wait_timeout=self.wait_timeout,
             log=self.log,
         )
+        memory.remember_sent(ticket, answer)
         context["ti"].xcom_push(key=SEND_XCOM_KEY, value=answer)
         self.log.info("Octopush campaign %s sent; sending date %s", ticket, answer.get("sending_date"))
         return ticket
@@ -292,11 +328,16 @@ class _TicketOperator(BaseOperator):
         self.octopush_conn_id = octopush_conn_id
 
     def _call(self, method: str) -> dict[str, Any]:
+        from airflow_provider_octopush.exceptions import CampaignParameterError
         from airflow_provider_octopush.hooks.octopush import OctopushHook
-        from airflow_provider_octopush.version_compat import AirflowFailException
 
         if not isinstance(self.ticket_number, str) or not self.ticket_number.strip():
-            raise AirflowFailException(f"ticket_number must be a non-empty string; got {self.ticket_number!r}")
+            raise CampaignParameterError(
+                "ticket_number",
+                f"got {self.ticket_number!r}",
+                "the ticket of a prepared campaign, a non-empty string such as 'voice_5f3fbce61266e' "
+                "(check the task or XCom it is pulled from)",
+            )
         hook = OctopushHook(self.octopush_conn_id)
         try:
             return getattr(hook, method)(self.ticket_number.strip())

@@ -80,7 +80,7 @@ class VoiceCampaignReadySensor(BaseSensorOperator):
         return self._judge(status_from_event(event)).xcom_value  # "computed": never still computing
 
     def _judge(self, status: CampaignStatus) -> PokeReturnValue:
-        from airflow_provider_octopush.campaign import READY
+        from airflow_provider_octopush.octopush_api import READY
 
         if status.status == READY:
             self.log.info("Octopush campaign ready: %s", status.figures())
@@ -90,9 +90,9 @@ class VoiceCampaignReadySensor(BaseSensorOperator):
         raise self._not_ready(status)
 
     def _not_ready(self, status: CampaignStatus) -> Exception:
-        from airflow_provider_octopush.version_compat import AirflowFailException
+        from airflow_provider_octopush.exceptions import CampaignNotSent
 
-        return AirflowFailException(
+        return CampaignNotSent(
             f"Octopush campaign {status.ticket_number} has status {status.status!r}: it will not become ready. "
             "Check the list or tag and the campaign in the Octopush web interface."
         )

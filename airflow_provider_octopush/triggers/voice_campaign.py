@@ -1,10 +1,11 @@
 """VoiceCampaignComputedTrigger: wait in the triggerer until Octopush has computed a campaign.
 
 It only reads the status: a trigger may run twice (after a triggerer restart), so
-create, send and cancel stay in the worker. The status call is the hook's async twin
-(httpx, one kept-alive client across polls, the same retry policy) and the connection
-is read with the async API, so nothing blocks the triggerer's event loop and no thread
-competes with it.
+create and send stay in the worker. The one side effect it has is the cancel of
+``on_kill`` (Airflow 3.3+), which runs only when a user kills the deferred task and is
+harmless to repeat. The status call is the hook's async twin (httpx, one kept-alive
+client across polls, the same retry policy) and the connection is read with the async
+API, so nothing blocks the triggerer's event loop and no thread competes with it.
 """
 
 from __future__ import annotations
@@ -16,32 +17,43 @@ from typing import TYPE_CHECKING, Any
 import httpx  # noqa: F401 - imported here, with the module, so that no first poll imports it inside the loop
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_octopush.campaign import COMPUTING
-from airflow_provider_octopush.exceptions import OctopushError
 from airflow_provider_octopush.hooks.octopush import OctopushHook
+from airflow_provider_octopush.octopush_api import COMPUTING
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
 
 class VoiceCampaignComputedTrigger(BaseTrigger):
-    """Fire once the campaign is no longer ``under_computation``, or at ``deadline``.
+    """Fire once the campaign is no longer ``under_computation``, or at ``deadline``, or on any failure.
 
     :param ticket_number: the campaign.
     :param octopush_conn_id: the Octopush connection.
     :param poll_interval: seconds between two status reads.
     :param deadline: epoch seconds; absolute, so that a restarted trigger keeps the same bound.
+    :param cancel_on_kill: cancel the campaign when a user kills the deferred task (mark failed,
+        mark success, clear): for the operator that created it, not for a sensor watching it.
 
     The event's payload: ``{"ticket_number", "outcome": "computed" | "timeout" | "error",
-    "response": <last status answer> | None, "message": <error text> | None}``.
+    "response": <last status answer> | None, "message": <error text> | None}``. Every failure,
+    whatever its kind (the connection missing in the triggerer, TLS, a bug), becomes an
+    "error" event, so that the task always resumes and decides what happens to the campaign.
     """
 
-    def __init__(self, ticket_number: str, octopush_conn_id: str, poll_interval: float, deadline: float) -> None:
+    def __init__(
+        self,
+        ticket_number: str,
+        octopush_conn_id: str,
+        poll_interval: float,
+        deadline: float,
+        cancel_on_kill: bool = False,
+    ) -> None:
         super().__init__()
         self.ticket_number = ticket_number
         self.octopush_conn_id = octopush_conn_id
         self.poll_interval = poll_interval
         self.deadline = deadline
+        self.cancel_on_kill = cancel_on_kill
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
@@ -51,6 +63,7 @@ class VoiceCampaignComputedTrigger(BaseTrigger):
                 "octopush_conn_id": self.octopush_conn_id,
                 "poll_interval": self.poll_interval,
                 "deadline": self.deadline,
+                "cancel_on_kill": self.cancel_on_kill,
             },
         )
 
@@ -75,7 +88,30 @@ class VoiceCampaignComputedTrigger(BaseTrigger):
                 # debug: a triggerer may hold hundreds of these, each polling every few seconds
                 self.log.debug("Octopush campaign %s is still being computed", self.ticket_number)
                 await asyncio.sleep(min(self.poll_interval, remaining))
-        except OctopushError as err:
-            yield self._event("error", message=str(err))
+        except asyncio.CancelledError:
+            raise  # the triggerer stops this trigger (restart, user kill): not a failure of the campaign
+        except Exception as err:  # anything: the resumed task must learn of it, or the campaign stays prepared
+            yield self._event("error", message=f"{type(err).__name__}: {err}")
+        finally:
+            await hook.aclose()
+
+    async def on_kill(self) -> None:
+        """A user killed the deferred task (Airflow 3.3+): cancel the campaign it created, as its on_kill would.
+
+        Not called on triggerer restarts or redistribution, where the task goes on waiting.
+        """
+        if not self.cancel_on_kill:
+            return
+        hook = OctopushHook(self.octopush_conn_id)
+        try:
+            await hook.aload_settings()
+            await hook.acancel_voice_campaign(self.ticket_number)
+            self.log.info("Task killed while waiting: Octopush campaign %s cancelled", self.ticket_number)
+        except Exception as err:  # logged, never raised: the kill goes on regardless
+            self.log.error(
+                "Could not cancel Octopush campaign %s: %s. Cancel it in the Octopush web interface.",
+                self.ticket_number,
+                err,
+            )
         finally:
             await hook.aclose()

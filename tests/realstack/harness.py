@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from conftest import API_KEY, LOGIN, Sandbox, connection_json
 
+from airflow_provider_octopush.sandbox import announced_url
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
@@ -220,7 +222,7 @@ def stack_fixture() -> Iterator[Stack]:
         text=True,
         start_new_session=True,
     )
-    sandbox = Sandbox(sandbox_process.stdout.readline().split()[-1])  # type: ignore[union-attr]
+    sandbox = Sandbox(announced_url(sandbox_process.stdout))  # type: ignore[arg-type]
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AIRFLOW__", "AIRFLOW_CONN_"))}
     env.update(

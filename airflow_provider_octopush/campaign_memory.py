@@ -1,0 +1,67 @@
+"""What a task instance remembers of its campaign from one try to the next.
+
+Airflow clears a task's XComs when it retries, and Octopush cannot look a campaign up by
+its ``request_id``; so a retry used to meet code 120 and stop. Airflow 3.3's
+``task_state_store`` (in the context; scoped to the DAG run, task and map index, and kept
+across retries and clears) keeps the ticket instead: stored as soon as the create
+answers, read by the next try, which carries on from where the campaign is. On Airflow
+3.1 and 3.2 there is no store: nothing is remembered and a retry behaves as before.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+CAMPAIGN_KEY = "octopush_campaign"
+SENT_KEY = "octopush_sent"
+
+
+class CampaignMemory:
+    """The ticket this task instance created, and whether it was sent, as far as the store knows."""
+
+    def __init__(self, context: Context) -> None:
+        self._store: Any = context.get("task_state_store")
+        task, ti = context.get("task"), context.get("ti")
+        # Airflow retries a failed try while the try number has not passed max_tries (and retries are set).
+        self.retry_left = bool(getattr(task, "retries", 0)) and ti is not None and ti.try_number <= ti.max_tries
+
+    @property
+    def available(self) -> bool:
+        return self._store is not None
+
+    def ticket_for(self, request_id: str) -> str | None:
+        """The campaign an earlier try created with this ``request_id``, if it is remembered."""
+        if self._store is None:
+            return None
+        record = self._store.get(CAMPAIGN_KEY)
+        if isinstance(record, dict) and record.get("request_id") == request_id:
+            return str(record["ticket_number"])
+        return None
+
+    def remember_created(self, ticket_number: str, request_id: str) -> None:
+        if self._store is not None:
+            self._store.set(CAMPAIGN_KEY, {"ticket_number": ticket_number, "request_id": request_id})
+
+    def sent_answer(self, ticket_number: str) -> dict[str, Any] | None:
+        """Octopush's answer to the send of that campaign, if an earlier try got it."""
+        record = self._store.get(SENT_KEY) if self._store is not None else None
+        if isinstance(record, dict) and record.get("ticket_number") == ticket_number:
+            return dict(record.get("answer") or {})
+        return None
+
+    def remember_sent(self, ticket_number: str, answer: dict[str, Any]) -> None:
+        if self._store is not None:
+            self._store.set(SENT_KEY, {"ticket_number": ticket_number, "answer": answer})
+
+    def leave_to_next_try(self, error: BaseException) -> bool:
+        """Whether a try that failed while waiting leaves its campaign to the next try instead of cancelling it.
+
+        Only where the next try can find the campaign (the store exists), will run (a retry is
+        left) and is not ruled out by the error itself (Airflow does not retry those).
+        """
+        from airflow_provider_octopush.version_compat import AirflowFailException
+
+        return self.available and self.retry_left and not isinstance(error, AirflowFailException)

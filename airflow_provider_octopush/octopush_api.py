@@ -1,0 +1,52 @@
+"""What the Octopush API is, as this provider relies on it: paths, statuses, error codes and their remedies.
+
+Plain data, no imports: the hook, the campaign lifecycle, the trigger and the sandbox all
+read these names, so that a fact about Octopush is written once. Where each fact comes
+from, and what is only assumed: docs/octopush-api.md.
+"""
+
+from __future__ import annotations
+
+DEFAULT_BASE_URL = "https://api.octopush.com/v1/public"
+
+# The list/tag voice campaign: prepare, let Octopush compute it, then send (validate) or cancel.
+CREATE_PATH = "/voice-campaign-on-list/create"
+STATUS_PATH = "/voice-campaign-on-list/status"
+SEND_PATH = "/voice-campaign-on-list/send"
+CANCEL_PATH = "/voice-campaign-on-list/cancel"
+BALANCE_PATH = "/wallet/check-balance"
+
+# The documented statuses of a list campaign.
+COMPUTING = "under_computation"
+READY = "ready_to_be_sent"
+FAILED = "failed"
+
+# The keys a create answer may carry the ticket under: the documented one, then an older client's.
+TICKET_KEYS = ("ticket_number", "vocal_ticket")
+
+CODE_BAD_LOGIN = 101
+CODE_SENDER_MALFORMED = 106
+CODE_TEXT_MISSING = 107
+CODE_DUPLICATE_REQUEST = 120  # a request with this request_id exists (24 hours)
+CODE_CAMPAIGN_BEING_BUILT = 129  # not computed yet: "still computing" for a status read
+CODE_NOT_FOUND = 131  # no such campaign (or cancelled)
+CODE_ALREADY_SENT = 132
+
+# What to do about the error codes a user can act on.
+ERROR_HINTS: dict[int, str] = {
+    101: "the API login or key is wrong: fix the Octopush connection",
+    104: "not enough credit: top up the Octopush account",
+    105: "not enough credit: top up the Octopush account",
+    106: "the sender is badly formed: 3 to 11 letters or digits",
+    107: "the text is missing",
+    113: "the Octopush account is not validated yet",
+    114: "the Octopush account is under fraud review: contact Octopush",
+    126: "a campaign already awaits validation: send or cancel it first",
+    127: "a campaign is being processed: wait for it to finish",
+    131: "the campaign was not found: check the ticket number",
+    132: "the campaign was already sent",
+    153: "the route is congested: retry later",
+    201: "the feature is not enabled: switch on the Voice SMS add-on in Octopush",
+    207: "the feature is not enabled: switch on the Voice SMS add-on in Octopush",
+    303: "the contact list does not exist: check list_name",
+}

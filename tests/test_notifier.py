@@ -1,0 +1,103 @@
+"""OctopushVoiceNotifier in the hosts that run it: the DAG processor's time limit, Deadline Alerts in the triggerer."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from airflow_provider_octopush.exceptions import CampaignNotSent, CampaignParameterError, OctopushError
+from airflow_provider_octopush.notifications.octopush import OctopushVoiceNotifier, default_timeout
+from airflow_provider_octopush.operators.voice_campaign import default_request_id
+
+if TYPE_CHECKING:
+    from conftest import Sandbox
+
+NOTIFIER_PATH = "airflow_provider_octopush.notifications.octopush.OctopushVoiceNotifier"
+# What a Deadline Alert's callback gets as its context (Airflow builds it in the scheduler).
+DEADLINE_CONTEXT = {
+    "dag_run": {"dag_id": "nightly_load", "dag_run_id": "scheduled__2026-11-27T00:00:00+00:00"},
+    "deadline": {"id": "0193b1f2-deadline", "deadline_time": "2026-11-27T07:00:00+00:00"},
+}
+
+
+def test_the_default_timeout_fits_the_dag_processor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DAG-level callbacks run in the DAG processor, which kills them after dag_file_processor_timeout."""
+    assert default_timeout() == 40.0  # Airflow's default of 50 s, less 10 s
+    monkeypatch.setenv("AIRFLOW__DAG_PROCESSOR__DAG_FILE_PROCESSOR_TIMEOUT", "25")
+    assert default_timeout() == 15.0
+
+
+def test_a_wait_longer_than_the_whole_is_refused_before_any_call(octopush_conn: Sandbox) -> None:
+    notifier = OctopushVoiceNotifier(list_name="on-call", text="late", timeout=20, wait_timeout=20)
+    with pytest.raises(CampaignParameterError, match="'wait_timeout'"):
+        notifier(dict(DEADLINE_CONTEXT))
+    assert octopush_conn.requests() == []
+
+
+def test_a_slow_computation_ends_in_a_cancel_within_the_timeout(octopush_conn: Sandbox) -> None:
+    octopush_conn.configure(computation_delay=600)
+    notifier = OctopushVoiceNotifier(list_name="on-call", text="late", poll_interval=0.2, timeout=12)
+    started = time.monotonic()
+    with pytest.raises(CampaignNotSent, match="still being computed"):
+        notifier(dict(DEADLINE_CONTEXT))
+    assert time.monotonic() - started < 12
+    (campaign,) = octopush_conn.campaigns()
+    assert campaign["status"] == "cancelled"
+
+
+def test_a_hanging_api_cannot_hold_the_callback_past_its_timeout(octopush_conn: Sandbox) -> None:
+    """Every answer hangs for 60 s: each request's time-out shrinks to what is left of ``timeout``, and
+    no retry starts that could not end in time. (Octopush acted on the first create: the replay with the
+    same request_id is refused with 120, so nothing is created twice.)"""
+    octopush_conn.fault(delay=60, times=10)
+    notifier = OctopushVoiceNotifier(list_name="on-call", text="late", timeout=11, wait_timeout=6)
+    started = time.monotonic()
+    with pytest.raises(OctopushError):
+        notifier(dict(DEADLINE_CONTEXT))
+    assert time.monotonic() - started < 13
+    assert len(octopush_conn.campaigns()) == 1
+
+
+def test_a_network_failure_while_waiting_cancels(octopush_conn: Sandbox) -> None:
+    octopush_conn.configure(computation_delay=0.5)
+    octopush_conn.fault(path="/voice-campaign-on-list/status", status=503, times=10)
+    with pytest.raises(Exception, match="503"):
+        OctopushVoiceNotifier(list_name="on-call", text="x", poll_interval=0.2, timeout=15)(dict(DEADLINE_CONTEXT))
+    (campaign,) = octopush_conn.campaigns()
+    assert campaign["status"] == "cancelled"
+
+
+def run_callback_trigger(kwargs: dict[str, Any]) -> list[dict[str, Any]]:
+    """Airflow's own CallbackTrigger, as the triggerer runs a Deadline Alert's AsyncCallback."""
+    from airflow.triggers.callback import CallbackTrigger
+
+    async def events() -> list[dict[str, Any]]:
+        trigger = CallbackTrigger(callback_path=NOTIFIER_PATH, callback_kwargs=kwargs)
+        return [event.payload async for event in trigger.run()]
+
+    return asyncio.run(events())
+
+
+def test_a_deadline_alert_phones_once_from_the_triggerer(octopush_conn: Sandbox) -> None:
+    octopush_conn.configure(computation_delay=0.5)
+    kwargs = {
+        "list_name": "on-call",
+        "text": "The nightly load of {{ dag_run.dag_id }} missed its deadline.",
+        "poll_interval": 0.2,
+        "context": dict(DEADLINE_CONTEXT),
+    }
+    events = run_callback_trigger(kwargs)
+    assert [event["state"] for event in events] == ["running", "success"], events
+    (campaign,) = octopush_conn.campaigns()
+    assert campaign["status"] == "sent" and campaign["send_calls"] == 1
+    assert campaign["payload"]["text"] == "The nightly load of nightly_load missed its deadline."
+    run_id = DEADLINE_CONTEXT["dag_run"]["dag_run_id"]
+    assert campaign["request_id"] == default_request_id(
+        "nightly_load", f"notify:deadline:{DEADLINE_CONTEXT['deadline']['id']}", run_id, -1
+    )
+    # The same deadline again (a re-queued callback): Octopush refuses the repeat, nobody is called twice.
+    assert [event["state"] for event in run_callback_trigger(kwargs)] == ["running", "failed"]
+    assert len(octopush_conn.campaigns()) == 1
