@@ -113,7 +113,8 @@ PARSE_KINDS = (
 def dag_parse(env: dict[str, str], workdir: Path, repeats: int) -> list[Row]:
     """One interpreter with the modules pre-imported (as the DAG processor does); the files parsed alternately.
 
-    A reference row shows where the floor lies: a one-argument operator, and BashOperator.
+    Judged against Airflow's own BashOperator (parity is the target); a reference row shows
+    EmptyOperator and a one-argument operator, the floor of any operator with an ``__init__``.
     """
     files = {}
     for kind, import_line, task in PARSE_KINDS:
@@ -139,22 +140,22 @@ def dag_parse(env: dict[str, str], workdir: Path, repeats: int) -> list[Row]:
         """
     )
     times = {kind: median(values) * 1000 for kind, values in json.loads(python(code, env)).items()}
-    base = times["empty"]
+    bash, empty = times["bash"], times["empty"]
     return [
         Row(
             f"parse of a DAG file with 300 tasks (median of {repeats})",
             f"{times['octopush']:.1f} ms (VoiceCampaignOperator)",
-            f"{base:.1f} ms (EmptyOperator)",
-            f"{times['octopush'] / base:.3f}",
-            "<= 1.15x",
-            times["octopush"] / base <= 1.15,
+            f"{bash:.1f} ms (BashOperator, Airflow's own)",
+            f"{times['octopush'] / bash:.3f}",
+            "<= 1.05x BashOperator (parity)",
+            times["octopush"] / bash <= 1.05,
         ),
         Row(
-            "reference for the row above: the same file with a one-argument operator (the floor of any operator "
-            "with an __init__) and with BashOperator",
-            f"{times['one_argument']:.1f} ms; BashOperator {times['bash']:.1f} ms",
-            f"{base:.1f} ms (EmptyOperator)",
-            f"{times['one_argument'] / base:.3f}; {times['bash'] / base:.3f}",
+            "reference for the row above: the same file with EmptyOperator (no __init__, no template field) and "
+            "with a one-argument operator (the floor of any operator with an __init__)",
+            f"EmptyOperator {empty:.1f} ms; one-argument {times['one_argument']:.1f} ms",
+            f"{bash:.1f} ms (BashOperator)",
+            f"{empty / bash:.3f}; {times['one_argument'] / bash:.3f}",
             "(reference)",
             True,
         ),

@@ -63,12 +63,13 @@ class Stack:
         self._token: str | None = None
 
     # services -------------------------------------------------------------------------
-    def start(self, service: str) -> None:
+    def start(self, service: str, env: dict[str, str] | None = None) -> None:
+        """Start one service; ``env``: another environment for it (e.g. without the connection)."""
         log = (self.home / f"{service}.out").open("a")
         args = ["api-server", "--port", self.url.rsplit(":", 1)[1]] if service == "api-server" else [service]
         self.processes[service] = subprocess.Popen(
             [sys.executable, "-m", "airflow", *args],
-            env=self.env,
+            env=env or self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so that stopping it stops its children
@@ -192,6 +193,13 @@ class Stack:
             timeout,
             interval=2,
         )
+
+    def triggerer_healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/api/v2/monitor/health", timeout=5) as answer:
+                return (json.load(answer).get("triggerer") or {}).get("status") == "healthy"
+        except (OSError, ValueError):
+            return False
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
         answer = self.api("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances?limit=1000")

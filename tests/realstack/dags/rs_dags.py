@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
+from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
 
+from airflow_provider_octopush.notifications.octopush import OctopushVoiceNotifier
 from airflow_provider_octopush.operators.voice_campaign import VoiceCampaignOperator
 
 START = pendulum.datetime(2026, 1, 1, tz="UTC")
@@ -42,3 +44,29 @@ with DAG(
     "rs_kill", schedule=None, start_date=START, default_args={"retries": 1, "retry_delay": timedelta(seconds=1)}
 ) as rs_kill:
     VoiceCampaignOperator(task_id="call", list_name="killed", text="Hello")
+
+# Waits in the worker (not deferred): killed while it waits, its retry resumes the same campaign.
+with DAG(
+    "rs_resume", schedule=None, start_date=START, default_args={"retries": 1, "retry_delay": timedelta(seconds=1)}
+) as rs_resume:
+    VoiceCampaignOperator(task_id="call", list_name="resume", text="Alert", send=True, poll_interval=1)
+
+# Deferred, for a user to mark failed, and for a triggerer that lacks the connection.
+with DAG("rs_deferred_kill", schedule=None, start_date=START) as rs_deferred_kill:
+    VoiceCampaignOperator(
+        task_id="call",
+        list_name="{{ dag_run.conf.get('list', 'deferred') }}",
+        text="Alert",
+        send=True,
+        deferrable=True,
+        poll_interval=1,
+    )
+
+# A DAG-level failure callback: the DAG processor runs it.
+with DAG(
+    "rs_dag_callback",
+    schedule=None,
+    start_date=START,
+    on_failure_callback=OctopushVoiceNotifier(list_name="on-call", text="DAG {{ dag.dag_id }} failed", poll_interval=1),
+) as rs_dag_callback:
+    BashOperator(task_id="load", bash_command="exit 1")
