@@ -100,7 +100,7 @@ def ensure_venv() -> None:
     print("Installing the provider and its pinned dependencies (a minute or two the first time) ...", flush=True)
     uv_pin = next(line for line in CONSTRAINTS.read_text().splitlines() if line.startswith("uv=="))
     run([PYTHON, "-m", "pip", "install", "-q", uv_pin])
-    run([uv(), "pip", "install", "-q", "--python", PYTHON, "-c", CONSTRAINTS, "-e", f"{ROOT}[test,bench]"])
+    run([uv(), "pip", "install", "-q", "--python", PYTHON, "-c", CONSTRAINTS, "-e", f"{ROOT}[test,bench,prodstack]"])
     stamp.write_text(digest)
 
 
@@ -222,25 +222,39 @@ print(json.dumps([values["return_value"], values.get("octopush_response")]))
 """
 
 
-def ensure_browser() -> None:
-    """Debian's chromium and chromedriver, for the screenshot test of the connection form.
+# Debian packages the real-stack suites use, by a command each provides.
+DEBIAN_PACKAGES = {
+    "chromium": ("chromium", "the screenshot test of the connection form"),
+    "chromium-driver": ("chromedriver", "the screenshot test of the connection form"),
+    "postgresql": ("pg_ctl", "the production-like stack's metadata database"),
+    "redis-server": ("redis-server", "the production-like stack's Celery broker"),
+}
 
-    Installed with apt-get where this runs as root on Debian (as on CI); elsewhere the
-    screenshot test says what to install and is skipped.
+
+def ensure_debian_packages() -> None:
+    """Debian's chromium, chromium-driver, postgresql and redis-server, for the real-stack suites.
+
+    Installed with apt-get where this runs as root on Debian (as on CI); elsewhere the tests
+    that need them say what to install and are skipped.
     """
-    if shutil.which("chromium") and shutil.which("chromedriver"):
-        return
-    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        print("Installing Debian's chromium and chromium-driver for the UI screenshot test ...", flush=True)
+    has_postgres = bool(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    missing = [
+        package
+        for package, (command, _) in DEBIAN_PACKAGES.items()
+        if not shutil.which(command) and not (package == "postgresql" and has_postgres)
+    ]
+    if missing and shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        uses = sorted({DEBIAN_PACKAGES[package][1] for package in missing})
+        print(f"Installing Debian's {', '.join(missing)} for {'; '.join(uses)} ...", flush=True)
         quiet = {"stdout": subprocess.DEVNULL, "env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}}
         run(["apt-get", "update", "-qq"], **quiet)
-        run(["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"], **quiet)
+        run(["apt-get", "install", "-y", "-qq", *missing], **quiet)
 
 
 def test(pytest_args: list[str]) -> int:
     """Lint, format and type checks, then pytest, in the default cell."""
     ensure_venv()
-    ensure_browser()
+    ensure_debian_packages()
     run([BIN / "ruff", "check", ROOT], cwd=ROOT)
     run([BIN / "ruff", "format", "--check", ROOT], cwd=ROOT)
     run([BIN / "mypy"], cwd=ROOT)
@@ -257,9 +271,9 @@ def matrix(names: list[str]) -> int:
     for cell in [cell for cell in MATRIX if not names or cell.name in names]:
         python = ensure_cell_venv(cell)
         print(f"=== {cell.name}: unit and dag.test() tests", flush=True)
-        runs = [["-m", "not realstack and not package"]]
+        runs = [["-m", "not realstack and not prodstack and not package"]]
         if cell.realstack:
-            ensure_browser()
+            ensure_debian_packages()
             runs.append(["-m", "realstack", "-k", cell.realstack])
         for args in runs:
             if subprocess.run([python, "-m", "pytest", "-p", "no:cacheprovider", *args], cwd=ROOT).returncode:
@@ -278,7 +292,7 @@ def lock(_: list[str]) -> int:
         if cell is UNSUPPORTED:  # Airflow alone: the package test adds the wheel without its dependencies
             sources: list[object] = [pin]
         else:
-            extras = ("test", "bench") if cell is DEFAULT else ("test",)
+            extras = ("test", "bench", "prodstack") if cell is DEFAULT else ("test",)
             sources = [ROOT / "setup.cfg", pin, *(arg for extra in extras for arg in ("--extra", extra))]
         target = CONSTRAINTS if cell is DEFAULT else cell.lock
         print(f"Resolving {target.relative_to(ROOT)} as of {cell.resolved_on} ...", flush=True)

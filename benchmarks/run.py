@@ -349,6 +349,30 @@ def machine() -> str:
     )
 
 
+PRODSTACK_FIGURES = ROOT / "test-artifacts" / "prodstack-figures.json"
+
+
+def production_stack_drain() -> list[Row]:
+    """The fan-out drain on the production-like stack, as its suite last measured it (starting that stack
+    here would take minutes): ``python3 dev.py test -m prodstack`` writes the figures this row reads."""
+    if not PRODSTACK_FIGURES.exists():
+        print(f"no {PRODSTACK_FIGURES.name}: run python3 dev.py test -m prodstack for the drain row", file=sys.stderr)
+        return []
+    measured = json.loads(PRODSTACK_FIGURES.read_text())["fan_out"]
+    drain = measured["drain_seconds"]
+    return [
+        Row(
+            "drain of a 100-way fan-out, CeleryExecutor with 2 workers x 16 slots, PostgreSQL, Redis (production-"
+            "like suite, its last run)",
+            f"{drain['VoiceCampaignOperator']} s (VoiceCampaignOperator, 100 campaigns created)",
+            f"{drain['no-op PythonOperator']} s (a no-op PythonOperator, same fan-out, same stack)",
+            f"{measured['drain_ratio']:.3f}",
+            "<= 1.15x",
+            measured["drain_ratio"] <= 1.15,
+        )
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="few repetitions: checks the benchmark still runs")
@@ -408,6 +432,7 @@ def main() -> int:
         finally:
             sandbox.terminate()
             sandbox.wait()
+    rows.extend(production_stack_drain())
     print(f"\nMachine: {machine()}{' (quick mode: too few repetitions to quote)' if args.quick else ''}\n")
     print("| figure | ours | baseline | ratio | target | met |")
     print("|---|---|---|---|---|---|")

@@ -54,11 +54,21 @@ def wait_for(what: str, check: Callable[[], Any], timeout: float, interval: floa
 class Stack:
     """The running services, their home, and a small client of the public REST API."""
 
-    def __init__(self, home: Path, env: dict[str, str], port: int, sandbox: Sandbox) -> None:
+    def __init__(
+        self,
+        home: Path,
+        env: dict[str, str],
+        port: int,
+        sandbox: Sandbox,
+        commands: dict[str, tuple[list[str], dict[str, str]]] | None = None,
+    ) -> None:
         self.home = home
         self.env = env
         self.url = f"http://127.0.0.1:{port}"
         self.sandbox = sandbox
+        # service name -> (airflow CLI arguments, environment added for that service alone)
+        self.commands = commands or {service: ([service], {}) for service in SERVICES}
+        self.commands["api-server"] = (["api-server", "--port", str(port)], {})
         self.processes: dict[str, subprocess.Popen] = {}
         self._token: str | None = None
 
@@ -66,14 +76,18 @@ class Stack:
     def start(self, service: str, env: dict[str, str] | None = None) -> None:
         """Start one service; ``env``: another environment for it (e.g. without the connection)."""
         log = (self.home / f"{service}.out").open("a")
-        args = ["api-server", "--port", self.url.rsplit(":", 1)[1]] if service == "api-server" else [service]
+        args, own_env = self.commands[service]
         self.processes[service] = subprocess.Popen(
             [sys.executable, "-m", "airflow", *args],
-            env=env or self.env,
+            env={**(env or self.env), **own_env},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so that stopping it stops its children
         )
+
+    def stop_all(self) -> None:
+        for service in list(self.processes):
+            self.stop(service)
 
     def stop(self, service: str, sig: int = signal.SIGTERM) -> None:
         process = self.processes.pop(service)
@@ -206,39 +220,28 @@ class Stack:
         return answer["task_instances"]
 
 
-@pytest.fixture(scope="session", name="stack")
-def stack_fixture() -> Iterator[Stack]:
-    home = Path(tempfile.mkdtemp(prefix="octopush-realstack-"))
-    dags = home / "dags"
-    shutil.copytree(HERE / "dags", dags)
-    sandbox_process = subprocess.Popen(
+def start_sandbox(home: Path) -> tuple[subprocess.Popen, Sandbox]:
+    """The sandbox in its own process, like the real API: two seconds of computation per campaign."""
+    process = subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "airflow_provider_octopush.sandbox",
-            "--port",
-            "0",
-            "--computation-delay",
-            "2",
-            "--login",
-            LOGIN,
-            "--api-key",
-            API_KEY,
+            *(sys.executable, "-m", "airflow_provider_octopush.sandbox", "--port", "0", "--computation-delay", "2"),
+            *("--login", LOGIN, "--api-key", API_KEY),
         ],
         stdout=subprocess.PIPE,
         stderr=(home / "sandbox.out").open("w"),
         text=True,
         start_new_session=True,
     )
-    sandbox = Sandbox(announced_url(sandbox_process.stdout))  # type: ignore[arg-type]
-    port = free_port()
+    return process, Sandbox(announced_url(process.stdout))  # type: ignore[arg-type]
+
+
+def airflow_env(home: Path, port: int, sandbox: Sandbox, **settings: str) -> dict[str, str]:
+    """What every service of a stack shares: its home, the DAGs, one JWT secret, the connection, short timers."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AIRFLOW__", "AIRFLOW_CONN_"))}
     env.update(
         AIRFLOW_HOME=str(home),
-        AIRFLOW__CORE__DAGS_FOLDER=str(dags),
+        AIRFLOW__CORE__DAGS_FOLDER=str(home / "dags"),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        AIRFLOW__CORE__EXECUTOR="LocalExecutor",
-        AIRFLOW__CORE__PARALLELISM="8",
         AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS="True",
         AIRFLOW__CORE__TEST_CONNECTION="Enabled",
         AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"http://127.0.0.1:{port}/execution/",
@@ -251,8 +254,25 @@ def stack_fixture() -> Iterator[Stack]:
         AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD="60",
         AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD="60",
         AIRFLOW_CONN_OCTOPUSH_DEFAULT=connection_json(sandbox.url, timeout=10, max_retries=0),
-        AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS="sqlite_args.CONNECT_ARGS",
         PYTHONPATH=os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])),
+    )
+    env.update(settings)
+    return env
+
+
+@pytest.fixture(scope="module", name="stack")
+def stack_fixture() -> Iterator[Stack]:
+    home = Path(tempfile.mkdtemp(prefix="octopush-realstack-"))
+    shutil.copytree(HERE / "dags", home / "dags")
+    sandbox_process, sandbox = start_sandbox(home)
+    port = free_port()
+    env = airflow_env(
+        home,
+        port,
+        sandbox,
+        AIRFLOW__CORE__EXECUTOR="LocalExecutor",
+        AIRFLOW__CORE__PARALLELISM="8",
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS="sqlite_args.CONNECT_ARGS",
     )
     running = Stack(home, env, port, sandbox)
     try:
@@ -262,7 +282,6 @@ def stack_fixture() -> Iterator[Stack]:
         wait_for("the Airflow services to report healthy", running.healthy, timeout=240, interval=2)
         yield running
     finally:
-        for service in list(running.processes):
-            running.stop(service)
+        running.stop_all()
         os.killpg(sandbox_process.pid, signal.SIGTERM)
         sandbox_process.wait(timeout=30)

@@ -1,0 +1,229 @@
+"""Never twice, never left behind, where users outgrow one machine: PostgreSQL, two Celery workers, two triggerers.
+
+Each test states its figures as expected vs seen, from the sandbox's own request log.
+The tests share one stack and run in file order; the last one scans everything the
+stack wrote, its database and its broker for the API key.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from conftest import API_KEY
+from harness import wait_for
+from prodstack import (  # noqa: F401 - prod_fixture provides "prod"
+    HEARTBEAT_TIMEOUT,
+    TRIGGERERS,
+    WORKERS,
+    ProdStack,
+    postgres_binary,
+    prod_fixture,
+)
+
+from airflow_provider_octopush.version_compat import AIRFLOW_V_3_3_PLUS
+
+if TYPE_CHECKING:
+    from conftest import Sandbox
+
+pytestmark = pytest.mark.prodstack
+
+CREATE = "/voice-campaign-on-list/create"
+FIGURES: dict[str, object] = {}  # written to test-artifacts/prodstack-figures.json at the end
+
+
+def campaigns(sandbox: Sandbox, prefix: str) -> list[dict]:
+    return [c for c in sandbox.campaigns() if c["payload"].get("list_name", "").startswith(prefix)]
+
+
+def creates(sandbox: Sandbox, prefix: str) -> list[dict]:
+    return [r for r in sandbox.requests(CREATE) if f'"list_name": "{prefix}' in r["body"]]
+
+
+def all_tis(prod: ProdStack, dag_id: str, run_id: str) -> list[dict]:
+    return prod.task_instances(dag_id, run_id)
+
+
+def drain(prod: ProdStack, dag_id: str) -> float:
+    """Seconds from triggering the fan-out to its run's end, as Airflow reports them."""
+    started = time.monotonic()
+    run_id = prod.trigger(dag_id)
+    assert prod.wait_run(dag_id, run_id, timeout=900) == "success"
+    return time.monotonic() - started
+
+
+def test_a_100_way_fan_out_runs_on_both_workers_once_each(prod: ProdStack) -> None:
+    for dag_id in ("ps_fanout", "ps_fanout_baseline"):
+        wait_for(dag_id, lambda dag_id=dag_id: prod.dag_ready(dag_id), timeout=180)
+    baseline = drain(prod, "ps_fanout_baseline")
+    ours = drain(prod, "ps_fanout")
+    made = campaigns(prod.sandbox, "list-")
+    (run,) = prod.api("GET", "/api/v2/dags/ps_fanout/dagRuns?limit=5")["dag_runs"]
+    hosts = Counter(ti["hostname"] for ti in all_tis(prod, "ps_fanout", run["dag_run_id"]))
+    FIGURES["fan_out"] = {
+        "campaigns": {"expected": 100, "seen": len(made)},
+        "request_ids": {"expected": 100, "seen": len({c["request_id"] for c in made})},
+        "create_requests": {"expected": 100, "seen": len(creates(prod.sandbox, "list-"))},
+        "tasks_per_worker": dict(hosts),
+        "drain_seconds": {"VoiceCampaignOperator": round(ours, 1), "no-op PythonOperator": round(baseline, 1)},
+        "drain_ratio": round(ours / baseline, 3),
+    }
+    assert len(made) == 100 and len({c["request_id"] for c in made}) == 100
+    assert len(creates(prod.sandbox, "list-")) == 100
+    assert set(hosts) == set(WORKERS), hosts  # truly spread: both workers ran some
+
+
+def worker_of_most(prod: ProdStack, dag_id: str, run_id: str) -> str:
+    running = Counter(ti["hostname"] for ti in all_tis(prod, dag_id, run_id) if ti["state"] == "running")
+    return running.most_common(1)[0][0]
+
+
+@pytest.mark.skipif(not AIRFLOW_V_3_3_PLUS, reason="resuming needs Airflow 3.3's task_state_store")
+def test_a_worker_killed_while_20_tasks_wait_every_campaign_is_sent_once(prod: ProdStack) -> None:
+    wait_for("ps_wait", lambda: prod.dag_ready("ps_wait"), timeout=180)
+    prod.sandbox.configure(computation_delay=45)
+    try:
+        run_id = prod.trigger("ps_wait")
+        wait_for("20 campaigns", lambda: len(campaigns(prod.sandbox, "wait-")) == 20, timeout=300, interval=2)
+        wait_for(
+            "all 20 tasks to be waiting",
+            lambda: sum(ti["state"] == "running" for ti in all_tis(prod, "ps_wait", run_id)) == 20,
+            timeout=120,
+            interval=2,
+        )
+    finally:
+        prod.sandbox.configure(computation_delay=2)
+    victim = worker_of_most(prod, "ps_wait", run_id)
+    on_victim = sum(ti["hostname"] == victim for ti in all_tis(prod, "ps_wait", run_id))
+    killed_at = time.monotonic()
+    prod.stop(victim, signal.SIGKILL)  # the worker, its pool and every task under it, as a host dies
+    assert prod.wait_run("ps_wait", run_id, timeout=900) == "success"
+    handed_on = time.monotonic() - killed_at
+    prod.restart(victim)
+    made = campaigns(prod.sandbox, "wait-")
+    tis = all_tis(prod, "ps_wait", run_id)
+    FIGURES["worker_killed"] = {
+        "tasks_on_the_killed_worker": on_victim,
+        "campaigns": {"expected": 20, "seen": len(made)},
+        "sent_exactly_once": {
+            "expected": 20,
+            "seen": sum(c["send_calls"] == 1 and c["status"] == "sent" for c in made),
+        },
+        "left_prepared_or_cancelled": {"expected": 0, "seen": sum(c["status"] != "sent" for c in made)},
+        "create_requests": {"expected": 20, "seen": len(creates(prod.sandbox, "wait-"))},
+        "retried_tasks": sum(ti["try_number"] == 2 for ti in tis),
+        "seconds_until_all_sent": round(handed_on, 1),
+        "heartbeat_timeout": HEARTBEAT_TIMEOUT,
+    }
+    assert on_victim >= 1
+    assert len(made) == 20 and all(c["status"] == "sent" and c["send_calls"] == 1 for c in made)
+    assert len(creates(prod.sandbox, "wait-")) == 20  # the retries resumed: nothing created twice
+    assert sum(ti["try_number"] == 2 for ti in tis) == on_victim
+
+
+def test_a_triggerer_killed_while_50_tasks_wait_the_other_takes_over(prod: ProdStack) -> None:
+    wait_for("ps_defer", lambda: prod.dag_ready("ps_defer"), timeout=180)
+    prod.sandbox.configure(computation_delay=40)
+    try:
+        run_id = prod.trigger("ps_defer")
+        wait_for("50 campaigns", lambda: len(campaigns(prod.sandbox, "defer-")) == 50, timeout=300, interval=2)
+    finally:
+        prod.sandbox.configure(computation_delay=2)
+
+    def held() -> Counter:
+        """How many of the deferred tasks each triggerer (by host name) holds; None: not picked up yet."""
+        jobs = prod.api("GET", "/api/v2/jobs?job_type=TriggererJob&limit=100")["jobs"]
+        hosts = {job["id"]: job["hostname"] for job in jobs}
+        tis = [ti for ti in all_tis(prod, "ps_defer", run_id) if ti["state"] == "deferred"]
+        return Counter(hosts.get((ti.get("trigger") or {}).get("triggerer_id")) for ti in tis)
+
+    wait_for(
+        "all 50 tasks deferred to a triggerer", lambda: sum(held().values()) == 50 and None not in held(), timeout=180
+    )
+    holding = held()
+    victim = holding.most_common(1)[0][0]
+    prod.stop(victim, signal.SIGKILL)
+    assert prod.wait_run("ps_defer", run_id, timeout=600) == "success"
+    prod.restart(victim)
+    made = campaigns(prod.sandbox, "defer-")
+    FIGURES["triggerer_killed"] = {
+        "triggers_per_triggerer_before": dict(holding),
+        "campaigns": {"expected": 50, "seen": len(made)},
+        "sent_exactly_once": {
+            "expected": 50,
+            "seen": sum(c["send_calls"] == 1 and c["status"] == "sent" for c in made),
+        },
+        "create_requests": {"expected": 50, "seen": len(creates(prod.sandbox, "defer-"))},
+    }
+    assert set(holding) <= set(TRIGGERERS) and holding[victim] >= 1
+    assert len(made) == 50 and all(c["status"] == "sent" and c["send_calls"] == 1 for c in made)
+    assert len(creates(prod.sandbox, "defer-")) == 50
+
+
+def test_the_scheduler_restarted_during_a_30_day_backfill(prod: ProdStack) -> None:
+    wait_for("ps_backfill", lambda: prod.dag_ready("ps_backfill"), timeout=180)
+    backfill = prod.create_backfill("ps_backfill", "--from-date", "2026-03-01", "--to-date", "2026-03-30")
+    wait_for("the backfill under way", lambda: len(campaigns(prod.sandbox, "daily")) >= 5, timeout=300, interval=2)
+    prod.stop("scheduler", signal.SIGKILL)
+    prod.start("scheduler")
+    prod.wait_backfill(backfill, timeout=900)
+    made = [c for c in campaigns(prod.sandbox, "daily") if c["payload"]["text"].startswith("Report for 2026-03")]
+    FIGURES["backfill_scheduler_restarted"] = {
+        "campaigns": {"expected": 30, "seen": len(made)},
+        "request_ids": {"expected": 30, "seen": len({c["request_id"] for c in made})},
+        "days": {"expected": 30, "seen": len({c["payload"]["text"] for c in made})},
+    }
+    assert len(made) == 30 and len({c["request_id"] for c in made}) == 30
+    assert sorted(c["payload"]["text"] for c in made) == [f"Report for 2026-03-{day:02d}" for day in range(1, 31)]
+
+
+def redis_values(port: int) -> bytes:
+    """Every key and value in the broker, as bytes."""
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=port)
+    found = []
+    for key in client.scan_iter(count=1000):
+        kind = client.type(key).decode()
+        value: object = {
+            "string": lambda key=key: client.get(key),
+            "list": lambda key=key: client.lrange(key, 0, -1),
+            "hash": lambda key=key: client.hgetall(key),
+            "set": lambda key=key: client.smembers(key),
+            "zset": lambda key=key: client.zrange(key, 0, -1),
+        }.get(kind, lambda: b"")()
+        found.append(repr((key, value)).encode())
+    return b"\n".join(found)
+
+
+def test_the_api_key_is_in_no_log_no_row_and_no_celery_message(prod: ProdStack) -> None:
+    found = [
+        str(path) for path in prod.home.rglob("*") if path.is_file() and API_KEY in path.read_text(errors="replace")
+    ]
+    dump = subprocess.run(
+        [postgres_binary("pg_dump"), "-h", "127.0.0.1", "-p", str(prod.services.pg_port), "-U", "postgres", "airflow"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "INSERT INTO" in dump or "COPY public.task_instance" in dump  # the dump has the rows
+    assert "Creating an Octopush voice campaign" in "".join(
+        path.read_text(errors="replace") for path in (prod.home / "logs").rglob("*.log")
+    )  # the scan saw real task logs
+    if API_KEY in dump:
+        found.append("the PostgreSQL database")
+    broker = redis_values(prod.services.redis_port)
+    assert b"_kombu.binding" in broker  # the scan saw what Celery keeps in the broker
+    if API_KEY.encode() in broker:
+        found.append("the Redis broker")
+    artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    (artifacts / "prodstack-figures.json").write_text(json.dumps(FIGURES, indent=2) + "\n")
+    print(f"\nproduction-like stack figures: {json.dumps(FIGURES)}")
+    assert not found, f"the API key appears in: {found}"
