@@ -11,6 +11,7 @@ import pytest
 from airflow_provider_octopush.exceptions import CampaignNotSent, CampaignParameterError, OctopushError
 from airflow_provider_octopush.notifications.octopush import OctopushVoiceNotifier, default_timeout
 from airflow_provider_octopush.operators.voice_campaign import default_request_id
+from airflow_provider_octopush.version_compat import AIRFLOW_V_3_2_PLUS
 
 if TYPE_CHECKING:
     from conftest import Sandbox
@@ -81,6 +82,7 @@ def run_callback_trigger(kwargs: dict[str, Any]) -> list[dict[str, Any]]:
     return asyncio.run(events())
 
 
+@pytest.mark.skipif(not AIRFLOW_V_3_2_PLUS, reason="Airflow runs Deadline Alerts through CallbackTrigger from 3.2")
 def test_a_deadline_alert_phones_once_from_the_triggerer(octopush_conn: Sandbox) -> None:
     octopush_conn.configure(computation_delay=0.5)
     kwargs = {
