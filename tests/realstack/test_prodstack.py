@@ -79,6 +79,22 @@ def test_a_100_way_fan_out_runs_on_both_workers_once_each(prod: ProdStack) -> No
     assert set(hosts) == set(WORKERS), hosts  # truly spread: both workers ran some
 
 
+def trigger_slow_campaigns(prod: ProdStack, dag_id: str, prefix: str, count: int, delay: float) -> str:
+    """Trigger the DAG and wait for its ``count`` campaigns, each taking ``delay`` s to compute."""
+    wait_for(dag_id, lambda: prod.dag_ready(dag_id), timeout=180)
+    prod.sandbox.configure(computation_delay=delay)
+    try:
+        run_id = prod.trigger(dag_id)
+        wait_for(f"{count} campaigns", lambda: len(campaigns(prod.sandbox, prefix)) == count, timeout=300, interval=2)
+    finally:
+        prod.sandbox.configure(computation_delay=2)  # for campaigns created later
+    return run_id
+
+
+def sent_once(made: list[dict]) -> int:
+    return sum(c["status"] == "sent" and c["send_calls"] == 1 for c in made)
+
+
 def worker_of_most(prod: ProdStack, dag_id: str, run_id: str) -> str:
     running = Counter(ti["hostname"] for ti in all_tis(prod, dag_id, run_id) if ti["state"] == "running")
     return running.most_common(1)[0][0]
@@ -86,19 +102,13 @@ def worker_of_most(prod: ProdStack, dag_id: str, run_id: str) -> str:
 
 @pytest.mark.skipif(not AIRFLOW_V_3_3_PLUS, reason="resuming needs Airflow 3.3's task_state_store")
 def test_a_worker_killed_while_20_tasks_wait_every_campaign_is_sent_once(prod: ProdStack) -> None:
-    wait_for("ps_wait", lambda: prod.dag_ready("ps_wait"), timeout=180)
-    prod.sandbox.configure(computation_delay=45)
-    try:
-        run_id = prod.trigger("ps_wait")
-        wait_for("20 campaigns", lambda: len(campaigns(prod.sandbox, "wait-")) == 20, timeout=300, interval=2)
-        wait_for(
-            "all 20 tasks to be waiting",
-            lambda: sum(ti["state"] == "running" for ti in all_tis(prod, "ps_wait", run_id)) == 20,
-            timeout=120,
-            interval=2,
-        )
-    finally:
-        prod.sandbox.configure(computation_delay=2)
+    run_id = trigger_slow_campaigns(prod, "ps_wait", "wait-", 20, delay=45)
+    wait_for(
+        "all 20 tasks to be waiting",
+        lambda: sum(ti["state"] == "running" for ti in all_tis(prod, "ps_wait", run_id)) == 20,
+        timeout=120,
+        interval=2,
+    )
     victim = worker_of_most(prod, "ps_wait", run_id)
     on_victim = sum(ti["hostname"] == victim for ti in all_tis(prod, "ps_wait", run_id))
     killed_at = time.monotonic()
@@ -113,7 +123,7 @@ def test_a_worker_killed_while_20_tasks_wait_every_campaign_is_sent_once(prod: P
         "campaigns": {"expected": 20, "seen": len(made)},
         "sent_exactly_once": {
             "expected": 20,
-            "seen": sum(c["send_calls"] == 1 and c["status"] == "sent" for c in made),
+            "seen": sent_once(made),
         },
         "left_prepared_or_cancelled": {"expected": 0, "seen": sum(c["status"] != "sent" for c in made)},
         "create_requests": {"expected": 20, "seen": len(creates(prod.sandbox, "wait-"))},
@@ -122,19 +132,13 @@ def test_a_worker_killed_while_20_tasks_wait_every_campaign_is_sent_once(prod: P
         "heartbeat_timeout": HEARTBEAT_TIMEOUT,
     }
     assert on_victim >= 1
-    assert len(made) == 20 and all(c["status"] == "sent" and c["send_calls"] == 1 for c in made)
+    assert len(made) == 20 and sent_once(made) == 20
     assert len(creates(prod.sandbox, "wait-")) == 20  # the retries resumed: nothing created twice
     assert sum(ti["try_number"] == 2 for ti in tis) == on_victim
 
 
 def test_a_triggerer_killed_while_50_tasks_wait_the_other_takes_over(prod: ProdStack) -> None:
-    wait_for("ps_defer", lambda: prod.dag_ready("ps_defer"), timeout=180)
-    prod.sandbox.configure(computation_delay=40)
-    try:
-        run_id = prod.trigger("ps_defer")
-        wait_for("50 campaigns", lambda: len(campaigns(prod.sandbox, "defer-")) == 50, timeout=300, interval=2)
-    finally:
-        prod.sandbox.configure(computation_delay=2)
+    run_id = trigger_slow_campaigns(prod, "ps_defer", "defer-", 50, delay=40)
 
     def held() -> Counter:
         """How many of the deferred tasks each triggerer (by host name) holds; None: not picked up yet."""
@@ -157,12 +161,12 @@ def test_a_triggerer_killed_while_50_tasks_wait_the_other_takes_over(prod: ProdS
         "campaigns": {"expected": 50, "seen": len(made)},
         "sent_exactly_once": {
             "expected": 50,
-            "seen": sum(c["send_calls"] == 1 and c["status"] == "sent" for c in made),
+            "seen": sent_once(made),
         },
         "create_requests": {"expected": 50, "seen": len(creates(prod.sandbox, "defer-"))},
     }
     assert set(holding) <= set(TRIGGERERS) and holding[victim] >= 1
-    assert len(made) == 50 and all(c["status"] == "sent" and c["send_calls"] == 1 for c in made)
+    assert len(made) == 50 and sent_once(made) == 50
     assert len(creates(prod.sandbox, "defer-")) == 50
 
 
