@@ -31,12 +31,18 @@ def _installed_airflow_version() -> str | None:
     return None  # no Airflow: the standalone sandbox and the rules still work
 
 
-def _check_airflow_version() -> None:
+def major_minor(version: str) -> tuple[int, int] | None:
+    """(3, 1) for "3.1.8", "3.1.0rc2" or "3.1"; None for what is no version."""
     import re
 
+    match = re.match(r"(\d+)\.(\d+)", version)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def _check_airflow_version() -> None:
     airflow_version = _installed_airflow_version()
-    match = re.match(r"(\d+)\.(\d+)", airflow_version or "")
-    if match and tuple(int(part) for part in match.groups()) < MIN_AIRFLOW_VERSION:
+    found = major_minor(airflow_version or "")
+    if found and found < MIN_AIRFLOW_VERSION:
         raise ImportError(
             f"airflow-provider-octopush {__version__} needs Apache Airflow 3.1 or newer (tested on 3.1, 3.2 and "
             f"3.3); this environment has Airflow {airflow_version}. Upgrade Airflow, or install "

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from airflow import __version__ as _airflow_version
 
+from airflow_provider_octopush import major_minor
 
-def _version_tuple(version: str) -> tuple[int, int]:
-    major, minor = version.split(".")[:2]
-    return int(major), int("".join(ch for ch in minor if ch.isdigit()) or 0)
+_VERSION = major_minor(_airflow_version) or (0, 0)
 
 
-AIRFLOW_V_3_2_PLUS: bool = _version_tuple(_airflow_version) >= (3, 2)
-AIRFLOW_V_3_3_PLUS: bool = _version_tuple(_airflow_version) >= (3, 3)
+AIRFLOW_V_3_2_PLUS: bool = _VERSION >= (3, 2)
+AIRFLOW_V_3_3_PLUS: bool = _VERSION >= (3, 3)
 
 if AIRFLOW_V_3_2_PLUS:
     from airflow.sdk.configuration import conf
