@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import math
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from airflow_provider_octopush.exceptions import (
-    CampaignNotSent,
-    CampaignParameterError,
-    OctopushApiError,
-    OctopushError,
-)
+from airflow_provider_octopush.exceptions import CampaignNotSent, OctopushApiError, OctopushError, from_event
 from airflow_provider_octopush.octopush_api import CODE_ALREADY_SENT, CODE_NOT_FOUND, COMPUTING, FAILED
+from airflow_provider_octopush.version_compat import TaskDeferred
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from airflow_provider_octopush.hooks.octopush import OctopushHook
 
 
@@ -29,6 +28,8 @@ class Logger(Protocol):
     """What these steps need of a log: a task's or a notifier's (Airflow's own type), or the stdlib's."""
 
     def info(self, msg: str, /, *args: Any) -> Any: ...
+
+    def warning(self, msg: str, /, *args: Any) -> Any: ...
 
     def error(self, msg: str, /, *args: Any) -> Any: ...
 
@@ -83,53 +84,63 @@ class CampaignStatus:
         }
 
 
-def check_limits(max_cost: float | None, max_contacts: int | None, poll_interval: float, wait_timeout: float) -> None:
-    """Reject nonsense limits before a campaign is created, naming the argument and the rule."""
-    for name, value in (("max_cost", max_cost), ("max_contacts", max_contacts)):
-        if value is not None and (isinstance(value, bool) or _number(value) is None or float(value) < 0):
-            raise CampaignParameterError(name, f"got {value!r}", "a number of 0 or more, or None for no limit")
-    for name, value in (("poll_interval", poll_interval), ("wait_timeout", wait_timeout)):
-        if isinstance(value, bool) or _number(value) is None or float(value) <= 0:
-            raise CampaignParameterError(name, f"got {value!r}", "a number of seconds greater than 0")
-
-
 def poll_status(hook: OctopushHook, ticket_number: str) -> CampaignStatus:
     """The campaign's status; a campaign Octopush no longer knows (cancelled) cannot be sent: that is final."""
     try:
         return CampaignStatus.from_response(ticket_number, hook.get_voice_campaign_status(ticket_number))
     except OctopushApiError as err:
-        if err.code != CODE_NOT_FOUND:
-            raise
-        raise CampaignNotSent(
-            f"Octopush no longer knows campaign {ticket_number} (code {CODE_NOT_FOUND}): it was cancelled, by an "
-            "earlier try, a user or Octopush. Nothing was sent.",
-            status=err.status,
-            code=err.code,
-            api_message=err.api_message,
-        ) from None
+        raise as_status_error(ticket_number, err) from None
+
+
+def as_status_error(ticket_number: str, err: Exception) -> Exception:
+    """What a failed status read means for the campaign: one Octopush no longer knows (131) will never be
+    sent (:class:`CampaignNotSent`); any other error stands. Shared by the worker's wait and the trigger."""
+    if not isinstance(err, OctopushApiError) or err.code != CODE_NOT_FOUND:
+        return err
+    return CampaignNotSent(
+        f"Octopush no longer knows campaign {ticket_number} (code {CODE_NOT_FOUND}): it was cancelled, by an "
+        "earlier try, a user or Octopush. Nothing was sent.",
+        status=err.status,
+        code=err.code,
+        api_message=err.api_message,
+    )
+
+
+WAIT_LOG_EVERY = 60.0  # seconds: a long wait says it is still waiting, without a line per poll
 
 
 def wait_until_computed(
     hook: OctopushHook, ticket_number: str, *, poll_interval: float, deadline: float, log: Logger
 ) -> CampaignStatus:
-    """Poll until the campaign leaves ``under_computation`` or ``deadline`` (epoch seconds) passes."""
+    """Poll until the campaign leaves ``under_computation`` or ``deadline`` (epoch seconds) passes.
+
+    Logs the first status and each change, and otherwise at most once every minute.
+    """
+    logged_at = -math.inf
     while True:
         status = poll_status(hook, ticket_number)
         if not status.computing or time.time() >= deadline:
             return status
-        log.info("Octopush campaign %s is still being computed; next look in %.0f s", ticket_number, poll_interval)
+        if time.monotonic() - logged_at >= WAIT_LOG_EVERY:
+            logged_at = time.monotonic()
+            log.info(
+                "Octopush campaign %s is being computed; waiting up to %.0f s more",
+                ticket_number,
+                max(0.0, deadline - time.time()),
+            )
         time.sleep(max(0.0, min(poll_interval, deadline - time.time())))
 
 
 def status_from_event(event: dict[str, Any]) -> CampaignStatus:
-    """The status a :class:`VoiceCampaignComputedTrigger` event carries; its "error" outcome is raised."""
+    """The status a :class:`VoiceCampaignComputedTrigger` event carries; its "error" outcome is raised as the
+    error the trigger met, of the same class (a no-retry error stays one)."""
     ticket = event["ticket_number"]
     if event["outcome"] == "error":
-        raise OctopushError(f"Reading the status of Octopush campaign {ticket} failed: {event.get('message')}")
+        raise from_event(event.get("error") or {}, f"Reading the status of Octopush campaign {ticket} failed")
     return CampaignStatus.from_response(ticket, event.get("response") or {})
 
 
-def budget_problem(status: CampaignStatus, max_cost: float | None, max_contacts: int | None) -> str | None:
+def budget_problem(status: CampaignStatus, max_cost: float | None, max_contacts: float | None) -> str | None:
     """Why the computed campaign must not be sent, or None. Unknown figures fail a set limit."""
     if max_cost is not None and (status.cost is None or status.cost > max_cost):
         return f"its cost {status.cost} exceeds max_cost {max_cost}"
@@ -139,16 +150,56 @@ def budget_problem(status: CampaignStatus, max_cost: float | None, max_contacts:
 
 
 def cancel_quietly(hook: OctopushHook, ticket_number: str, log: Logger) -> bool:
-    """Cancel a campaign we will not send; a failure is logged, not raised, as it must not hide the cause."""
+    """Cancel a campaign we will not send; True once it is cancelled (by us or anybody else).
+
+    A failure is logged, not raised, as it must not hide the error that led here. A campaign
+    that is gone already (131: a person or an earlier try cancelled it) is no error; one that
+    was sent (132) cannot be cancelled, which is said plainly.
+    """
     try:
         hook.cancel_voice_campaign(ticket_number)
     except OctopushError as err:
-        log.error(
-            "Could not cancel Octopush campaign %s: %s. Cancel it in the Octopush web interface.", ticket_number, err
-        )
-        return False
+        return cancel_refused(ticket_number, err, log)
     log.info("Octopush campaign %s cancelled", ticket_number)
     return True
+
+
+def cancel_refused(ticket_number: str, err: Exception, log: Logger) -> bool:
+    """Log why a cancel failed, at the level it deserves; True when the campaign is cancelled all the same."""
+    code = getattr(err, "code", None)
+    if code == CODE_NOT_FOUND:
+        log.info("Octopush campaign %s was cancelled already (by a person, or an earlier try)", ticket_number)
+        return True
+    if code == CODE_ALREADY_SENT:
+        log.warning("Octopush campaign %s was sent already; it cannot be cancelled", ticket_number)
+        return False
+    log.error(
+        "Could not cancel Octopush campaign %s; cancel it in the Octopush web interface. (%s)", ticket_number, err
+    )
+    return False
+
+
+@contextmanager
+def settled_on_failure(
+    hook: OctopushHook, ticket_number: str, log: Logger, *, kept: Callable[[BaseException], str | None]
+) -> Iterator[None]:
+    """Around everything after a create: whatever fails, the campaign is cancelled or left to a retry.
+
+    ``kept(error)`` says why the campaign is not to be cancelled here (a retry resumes it, it was
+    cancelled already), or None. A :class:`CampaignNotSent` has settled the campaign already; a
+    deferral is no failure.
+    """
+    try:
+        yield
+    except (CampaignNotSent, TaskDeferred):
+        raise
+    except BaseException as err:
+        reason = kept(err)
+        if reason:
+            log.warning("Octopush campaign %s is not cancelled after %s: %s", ticket_number, type(err).__name__, reason)
+        else:
+            cancel_quietly(hook, ticket_number, log)  # never to be sent by this task: nobody else would cancel it
+        raise
 
 
 def send_if_allowed(
@@ -156,8 +207,8 @@ def send_if_allowed(
     status: CampaignStatus,
     *,
     max_cost: float | None,
-    max_contacts: int | None,
-    wait_timeout: float,
+    max_contacts: float | None,
+    limit: str,
     log: Logger,
 ) -> dict[str, Any]:
     """Send a computed campaign that is within budget; otherwise cancel it (if still pending) and raise.
@@ -174,8 +225,8 @@ def send_if_allowed(
     if status.computing:
         cancelled = cancel_quietly(hook, ticket, log)
         raise CampaignNotSent(
-            f"Octopush campaign {ticket} was still being computed after wait_timeout={wait_timeout} s; nothing was "
-            f"sent{' and it was cancelled' if cancelled else ''}. Raise wait_timeout for large lists."
+            f"Octopush campaign {ticket} was still being computed when {limit} ran out; nothing was "
+            f"sent{' and it was cancelled' if cancelled else ''}. Raise {limit.split('=')[0]} for large lists."
         )
     if status.status == FAILED:
         raise CampaignNotSent(
@@ -197,3 +248,11 @@ def send_if_allowed(
             raise
     log.info("Octopush campaign %s was sent already (by an earlier try, or from the web interface)", ticket)
     return {"code": CODE_ALREADY_SENT, "already_sent": True}
+
+
+def describe_send(ticket: str, answer: dict[str, Any]) -> str:
+    """The log line for a send's answer: its sending date when Octopush gave one, never "None"."""
+    if answer.get("already_sent"):
+        return f"Octopush campaign {ticket} had been sent already; nothing was sent again"
+    when = answer.get("sending_date")
+    return f"Octopush campaign {ticket} sent" + (f"; sending date {when}" if when else "")

@@ -6,14 +6,23 @@ its ``request_id``; so a retry used to meet code 120 and stop. Airflow 3.3's
 across retries and clears) keeps the ticket instead: stored as soon as the create
 answers, read by the next try, which carries on from where the campaign is. On Airflow
 3.1 and 3.2 there is no store: nothing is remembered and a retry behaves as before.
+
+The records never expire: Octopush forgets a ``request_id`` after 24 hours, so a record
+that expired (Airflow's default retention is 30 days) would let a clear months later
+create and send the campaign again. ``[state_store] clear_on_success`` wipes them when the
+task succeeds; that reopens the same gap, and the task's log says so.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_octopush.version_compat import NEVER_EXPIRE, conf
+
 if TYPE_CHECKING:
     from airflow.sdk import Context
+
+    from airflow_provider_octopush.campaign import Logger
 
 CAMPAIGN_KEY = "octopush_campaign"
 SENT_KEY = "octopush_sent"
@@ -22,11 +31,17 @@ SENT_KEY = "octopush_sent"
 class CampaignMemory:
     """The ticket this task instance created, and whether it was sent, as far as the store knows."""
 
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: Context, log: Logger) -> None:
         self._store: Any = context.get("task_state_store")
         task, ti = context.get("task"), context.get("ti")
         # Airflow retries a failed try while the try number has not passed max_tries (and retries are set).
         self.retry_left = bool(getattr(task, "retries", 0)) and ti is not None and ti.try_number <= ti.max_tries
+        if self._store is not None and conf.getboolean("state_store", "clear_on_success", fallback=False):
+            log.warning(
+                "[state_store] clear_on_success is set: once this task succeeds Airflow forgets its campaign, and a "
+                "clear of it more than 24 hours later (after Octopush forgets the request_id) would create and send "
+                "the campaign again. Leave clear_on_success off where Octopush tasks may be cleared."
+            )
 
     @property
     def available(self) -> bool:
@@ -43,7 +58,9 @@ class CampaignMemory:
 
     def remember_created(self, ticket_number: str, request_id: str) -> None:
         if self._store is not None:
-            self._store.set(CAMPAIGN_KEY, {"ticket_number": ticket_number, "request_id": request_id})
+            self._store.set(
+                CAMPAIGN_KEY, {"ticket_number": ticket_number, "request_id": request_id}, retention=NEVER_EXPIRE
+            )
 
     def sent_answer(self, ticket_number: str) -> dict[str, Any] | None:
         """Octopush's answer to the send of that campaign, if an earlier try got it."""
@@ -54,7 +71,7 @@ class CampaignMemory:
 
     def remember_sent(self, ticket_number: str, answer: dict[str, Any]) -> None:
         if self._store is not None:
-            self._store.set(SENT_KEY, {"ticket_number": ticket_number, "answer": answer})
+            self._store.set(SENT_KEY, {"ticket_number": ticket_number, "answer": answer}, retention=NEVER_EXPIRE)
 
     def leave_to_next_try(self, error: BaseException) -> bool:
         """Whether a try that failed while waiting leaves its campaign to the next try instead of cancelling it.

@@ -9,7 +9,9 @@ burning its retries on the same answer.
 
 from __future__ import annotations
 
-from airflow_provider_octopush.version_compat import AirflowException, AirflowFailException
+from typing import Any
+
+from airflow_provider_octopush.version_compat import AirflowException, AirflowFailException, AirflowSensorTimeout
 
 
 class OctopushError(AirflowException):
@@ -54,7 +56,14 @@ class OctopushDuplicateRequestError(OctopushError, AirflowFailException):
 
 
 class OctopushApiError(OctopushError):
-    """Octopush answered with an error, or with a body that is not the JSON it documents."""
+    """Octopush answered with an error, or with a body that is not the JSON it documents; a retry may help."""
+
+
+class OctopushRejectedError(OctopushApiError, AirflowFailException):
+    """Octopush refused the request for a reason no retry can fix (no credit, add-on disabled, list missing, ...).
+
+    The message says what to do; fix it, then clear the task.
+    """
 
 
 class OctopushNetworkError(OctopushError):
@@ -63,3 +72,51 @@ class OctopushNetworkError(OctopushError):
 
 class CampaignNotSent(OctopushError, AirflowFailException):
     """The campaign was not sent (failed, cancelled, not ready in time, over budget); a retry cannot change that."""
+
+
+class CampaignNotReady(OctopushError, AirflowSensorTimeout):
+    """A sensor's ``timeout`` passed before the campaign was computed: a sensor time-out, never retried."""
+
+
+def to_event(error: BaseException) -> dict[str, Any]:
+    """What a trigger's event carries of an error, so that the resumed task raises the same class.
+
+    Errors from outside the family (a missing connection, a bug) travel as their class name and
+    text, and come back as a plain :class:`OctopushError`, which Airflow may retry.
+    """
+    family = isinstance(error, OctopushError)
+    return {
+        "error_class": type(error).__name__ if family else None,
+        "message": str(error) if family else f"{type(error).__name__}: {error}",
+        "status": getattr(error, "status", None) if family else None,
+        "code": getattr(error, "code", None) if family else None,
+        "api_message": getattr(error, "api_message", None) if family else None,
+    }
+
+
+def from_event(event: dict[str, Any], context: str) -> OctopushError:
+    """The error :func:`to_event` described, of the same class, its text prefixed by ``context``."""
+    error_class = _REBUILT.get(event.get("error_class") or "", OctopushError)
+    return error_class(
+        f"{context}: {event.get('message')}",
+        status=event.get("status"),
+        code=event.get("code"),
+        api_message=event.get("api_message"),
+    )
+
+
+# The classes a trigger's event can name: every one built as OctopushError is (not CampaignParameterError).
+_REBUILT: dict[str, type[OctopushError]] = {
+    cls.__name__: cls
+    for cls in (
+        OctopushError,
+        OctopushConnectionError,
+        OctopushAuthError,
+        OctopushDuplicateRequestError,
+        OctopushApiError,
+        OctopushRejectedError,
+        OctopushNetworkError,
+        CampaignNotSent,
+        CampaignNotReady,
+    )
+}

@@ -50,3 +50,12 @@ ERROR_HINTS: dict[int, str] = {
     207: "the feature is not enabled: switch on the Voice SMS add-on in Octopush",
     303: "the contact list does not exist: check list_name",
 }
+ERROR_HINTS = {
+    **{code: "Octopush refused the contact list: check list_name and the list in Octopush" for code in range(300, 309)},
+    **ERROR_HINTS,
+}
+
+# The codes that no retry can fix: the account, the input or the campaign must change first
+# (raised as OctopushRejectedError, which Airflow does not retry). 127 (busy) and 153 (route
+# congested) are not among them: waiting helps.
+REJECTED_CODES = frozenset({104, 105, 106, 107, 113, 114, 126, 131, 132, 201, 207, *range(300, 309)})

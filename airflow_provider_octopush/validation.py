@@ -12,15 +12,17 @@ strict in what is sent (JSON booleans, canonical spellings, ISO 8601 with an off
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_octopush.exceptions import CampaignParameterError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 TEXT_MAX_LENGTH = 1224
 SENDER_PATTERN = re.compile(r"[A-Za-z0-9]{3,11}")
@@ -45,18 +47,6 @@ VOICE_LANGUAGES = (
 )
 BOOLEAN_PARAMETERS = ("simulation_mode", "auto_remove_blacklisted_numbers", "get_back_pressed_keys")
 TARGET_PARAMETERS = ("list_name", "tag_name")
-# Every parameter of POST /voice-campaign-on-list/create, in the order of the API docs.
-CAMPAIGN_PARAMETERS = (
-    *TARGET_PARAMETERS,
-    "segmentation",
-    "text",
-    "sender",
-    "send_at",
-    "voice_gender",
-    "voice_language",
-    *BOOLEAN_PARAMETERS,
-    "request_id",
-)
 PAST_SEND_AT_POLICIES = ("fail", "skip", "send_now")
 DEFAULT_SEND_AT_GRACE = timedelta(minutes=5)
 
@@ -73,8 +63,12 @@ def _require_str(name: str, value: object, rule: str) -> str:
     return value
 
 
+def _one_of(choices: tuple[str, ...]) -> str:
+    return "one of " + ", ".join(choices)
+
+
 def _choice(name: str, value: object, choices: tuple[str, ...]) -> str:
-    rule = "one of " + ", ".join(choices)
+    rule = _one_of(choices)
     text = _require_str(name, value, rule)
     key = text.strip().lower().replace("_", "-")
     for choice in choices:
@@ -83,33 +77,37 @@ def _choice(name: str, value: object, choices: tuple[str, ...]) -> str:
     raise CampaignParameterError(name, f"{_describe(value)} is not allowed", rule)
 
 
+BOOLEAN_RULE = 'a boolean, or the text "true" or "false" (any case)'
+
+
 def parse_bool(name: str, value: object) -> bool:
     """Accept a bool or the strings Jinja renders for one ("true"/"false", any case)."""
-    rule = 'a boolean, or the text "true" or "false" (any case)'
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
-    raise CampaignParameterError(name, f"{_describe(value)} is not a boolean", rule)
+    raise CampaignParameterError(name, f"{_describe(value)} is not a boolean", BOOLEAN_RULE)
+
+
+SEND_AT_RULE = "an ISO 8601 date-time with a UTC offset, e.g. 2024-05-01T08:30:00+02:00, or an aware datetime"
 
 
 def parse_send_at(value: object) -> datetime:
     """Turn an aware datetime or an ISO 8601 string with offset into an aware datetime."""
     import pendulum  # the sandbox and parse-time imports of this module do not need it
 
-    rule = "an ISO 8601 date-time with a UTC offset, e.g. 2024-05-01T08:30:00+02:00, or an aware datetime"
     if isinstance(value, str):
         try:
             parsed = pendulum.parse(value.strip(), tz=None, exact=True)
         except (ValueError, pendulum.parsing.exceptions.ParserError) as err:
-            raise CampaignParameterError("send_at", f"{_describe(value)} is not a date-time", rule) from err
+            raise CampaignParameterError("send_at", f"{_describe(value)} is not a date-time", SEND_AT_RULE) from err
         if not isinstance(parsed, datetime):
-            raise CampaignParameterError("send_at", f"{_describe(value)} is a date or a duration", rule)
+            raise CampaignParameterError("send_at", f"{_describe(value)} is a date or a duration", SEND_AT_RULE)
         value = parsed
     if not isinstance(value, datetime):
-        raise CampaignParameterError("send_at", f"got {type(value).__name__} {_describe(value)}", rule)
+        raise CampaignParameterError("send_at", f"got {type(value).__name__} {_describe(value)}", SEND_AT_RULE)
     if value.tzinfo is None or value.utcoffset() is None:
-        raise CampaignParameterError("send_at", f"{_describe(value)} has no UTC offset (naive)", rule)
+        raise CampaignParameterError("send_at", f"{_describe(value)} has no UTC offset (naive)", SEND_AT_RULE)
     return pendulum.instance(value).replace(microsecond=0)
 
 
@@ -118,38 +116,49 @@ def format_send_at(value: datetime) -> str:
     return value.replace(microsecond=0).isoformat()
 
 
-def _text(value: object) -> str:
-    rule = f"1 to {TEXT_MAX_LENGTH} characters, not only spaces"
-    text = _require_str("text", value, rule)
+TEXT_RULE = f"1 to {TEXT_MAX_LENGTH} characters, not only spaces"
+
+
+def _text(name: str, value: object) -> str:
+    text = _require_str(name, value, TEXT_RULE)
     if not text.strip():
-        raise CampaignParameterError("text", "is empty", rule)
+        raise CampaignParameterError(name, "is empty", TEXT_RULE)
     if len(text) > TEXT_MAX_LENGTH:
-        raise CampaignParameterError("text", f"has {len(text)} characters", rule)
+        raise CampaignParameterError(name, f"has {len(text)} characters", TEXT_RULE)
     return text
 
 
-def _sender(value: object) -> str:
-    rule = "3 to 11 characters, letters a-z, A-Z and digits 0-9 only"
-    sender = _require_str("sender", value, rule)
+SENDER_RULE = "3 to 11 characters, letters a-z, A-Z and digits 0-9 only"
+
+
+def _sender(name: str, value: object) -> str:
+    sender = _require_str(name, value, SENDER_RULE)
     if not SENDER_PATTERN.fullmatch(sender):
-        raise CampaignParameterError("sender", f"{_describe(value)} does not match", rule)
+        raise CampaignParameterError(name, f"{_describe(value)} does not match", SENDER_RULE)
     return sender
 
 
+TARGET_RULE = "a non-empty name without leading or trailing spaces or control characters"
+
+
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f]")
+
+
 def _target(name: str, value: object) -> str:
-    rule = "a non-empty name without leading or trailing spaces or control characters"
-    target = _require_str(name, value, rule)
-    if target != target.strip() or any(ord(char) < 32 for char in target):
-        raise CampaignParameterError(name, f"{_describe(value)} has stray spaces or control characters", rule)
+    target = _require_str(name, value, TARGET_RULE)
+    if target != target.strip() or _CONTROL_CHARACTER.search(target):
+        raise CampaignParameterError(name, f"{_describe(value)} has stray spaces or control characters", TARGET_RULE)
     return target
 
 
-def parse_request_id(value: object) -> str:
+REQUEST_ID_RULE = "1 to 128 characters among a-z, A-Z, 0-9 and . _ : -"
+
+
+def parse_request_id(value: object, name: str = "request_id") -> str:
     """An idempotency key we are willing to send: short, printable, no spaces."""
-    rule = "1 to 128 characters among a-z, A-Z, 0-9 and . _ : -"
-    request_id = _require_str("request_id", value, rule)
+    request_id = _require_str(name, value, REQUEST_ID_RULE)
     if not REQUEST_ID_PATTERN.fullmatch(request_id):
-        raise CampaignParameterError("request_id", f"{_describe(value)} does not match", rule)
+        raise CampaignParameterError(name, f"{_describe(value)} does not match", REQUEST_ID_RULE)
     return request_id
 
 
@@ -158,45 +167,231 @@ def is_unset(value: object) -> bool:
     return value is None or value == ""
 
 
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter of the create call: its name (the API's spelling), rule, what is sent, and its check.
+
+    The one definition that the operator, the notifier, the hook's payload, the sandbox and
+    README's table are derived from or tested against.
+    """
+
+    name: str
+    rule: str
+    sent: str
+    doc: str
+    check: Callable[[str, object], Any]
+
+    def normalize(self, value: object) -> Any:
+        """The value to send, or a :class:`CampaignParameterError` naming this parameter and its rule."""
+        return self.check(self.name, value)
+
+
+def _choice_check(choices: tuple[str, ...]) -> Callable[[str, object], str]:
+    return lambda name, value: _choice(name, value, choices)
+
+
+_AS_GIVEN = "as given"
+_LOWER = "lower case"
+_JSON_BOOL = "JSON boolean"
+# Every parameter of POST /voice-campaign-on-list/create, in the order of the API docs.
+PARAMETERS: tuple[Parameter, ...] = (
+    Parameter("list_name", TARGET_RULE, _AS_GIVEN, "the contact list to call (a list, a tag, or both)", _target),
+    Parameter("tag_name", TARGET_RULE, _AS_GIVEN, "the contact tag to call", _target),
+    Parameter(
+        "segmentation",
+        "one of " + ", ".join(SEGMENTATIONS),
+        _LOWER,
+        "how list and tag combine",
+        _choice_check(SEGMENTATIONS),
+    ),
+    Parameter("text", TEXT_RULE, _AS_GIVEN, "the message read aloud", _text),
+    Parameter("sender", SENDER_RULE, _AS_GIVEN, "the number or name shown to the called person", _sender),
+    Parameter(
+        "send_at",
+        SEND_AT_RULE,
+        "ISO 8601 with offset, whole seconds",
+        "when to call; absent: now",
+        lambda _, value: format_send_at(parse_send_at(value)),
+    ),
+    Parameter(
+        "voice_gender",
+        "one of " + ", ".join(VOICE_GENDERS),
+        _LOWER,
+        "the synthetic voice",
+        _choice_check(VOICE_GENDERS),
+    ),
+    Parameter(
+        "voice_language",
+        _one_of(VOICE_LANGUAGES) + " (any case, _ for -)",
+        "canonical spelling",
+        "the language of the synthetic voice",
+        _choice_check(VOICE_LANGUAGES),
+    ),
+    Parameter("simulation_mode", BOOLEAN_RULE, _JSON_BOOL, "true: Octopush simulates, nobody is called", parse_bool),
+    Parameter("auto_remove_blacklisted_numbers", BOOLEAN_RULE, _JSON_BOOL, "skip blacklisted numbers", parse_bool),
+    Parameter(
+        "get_back_pressed_keys", BOOLEAN_RULE, _JSON_BOOL, "collect the keys the called person presses", parse_bool
+    ),
+    Parameter(
+        "request_id",
+        REQUEST_ID_RULE,
+        _AS_GIVEN,
+        "idempotency key: Octopush refuses a repeat within 24 hours",
+        lambda name, value: parse_request_id(value, name),
+    ),
+)
+BY_NAME = {parameter.name: parameter for parameter in PARAMETERS}
+CAMPAIGN_PARAMETERS = tuple(BY_NAME)
+REQUIRED_PARAMETERS = ("text",)
+
+
 def normalize_campaign(params: Mapping[str, Any]) -> dict[str, Any]:
     """Check every create parameter and return the payload to send, unset ones left out.
 
     ``send_at`` comes back as a string in canonical form; whether it lies in the past is
     decided by :func:`resolve_send_at`, which needs the current time.
     """
-    unknown = sorted(set(params) - set(CAMPAIGN_PARAMETERS))
+    unknown = sorted(set(params) - BY_NAME.keys())
     if unknown:
         raise CampaignParameterError(
             unknown[0], "is not a parameter of a voice campaign", "one of " + ", ".join(CAMPAIGN_PARAMETERS)
         )
     payload: dict[str, Any] = {}
-    for name in CAMPAIGN_PARAMETERS:
-        value = params.get(name)
-        if name == "text":
-            payload[name] = _text(value)
-        elif is_unset(value):
-            continue
-        elif name in TARGET_PARAMETERS:
-            payload[name] = _target(name, value)
-        elif name in BOOLEAN_PARAMETERS:
-            payload[name] = parse_bool(name, value)
-        elif name == "segmentation":
-            payload[name] = _choice(name, value, SEGMENTATIONS)
-        elif name == "voice_gender":
-            payload[name] = _choice(name, value, VOICE_GENDERS)
-        elif name == "voice_language":
-            payload[name] = _choice(name, value, VOICE_LANGUAGES)
-        elif name == "sender":
-            payload[name] = _sender(value)
-        elif name == "send_at":
-            payload[name] = format_send_at(parse_send_at(value))
-        else:
-            payload[name] = parse_request_id(value)
+    for parameter in PARAMETERS:
+        value = params.get(parameter.name)
+        if parameter.name in REQUIRED_PARAMETERS or not is_unset(value):
+            payload[parameter.name] = parameter.normalize(value)
     if not any(name in payload for name in TARGET_PARAMETERS):
-        raise CampaignParameterError(
-            "list_name", "neither list_name nor tag_name is set", "a campaign calls a contact list, a tag, or both"
-        )
+        raise CampaignParameterError(*NO_TARGET)
     return payload
+
+
+NO_TARGET = ("list_name", "neither list_name nor tag_name is set", "a campaign calls a contact list, a tag, or both")
+_LITERAL_TYPES = (str, bool, int, float, datetime)
+
+
+def holds_template(value: object) -> bool:
+    """Whether Airflow may still render ``value`` into something else: a Jinja string, an XComArg, a container."""
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value or "{#" in value
+    return not (value is None or isinstance(value, _LITERAL_TYPES))
+
+
+def has_custom_jinja(dag: object) -> bool:
+    """A DAG that changes Jinja's delimiters: its templates cannot be told from plain text here."""
+    return bool(getattr(dag, "jinja_environment_kwargs", None))
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _check_literal(name: str, value: object) -> None:
+    """Cached: a DAG file of 300 tasks repeats the same sender and voice 300 times (typed: True is not 1)."""
+    BY_NAME[name].normalize(value)
+
+
+def check_literals(arguments: Mapping[str, Any], *, custom_jinja: bool = False) -> None:
+    """At DAG load: check the campaign values that no template will render, and that a list or tag is given.
+
+    A value holding a template is checked after rendering, in ``execute()``; with ``custom_jinja``
+    (other delimiters than ``{{ }}``) no text can be told from a template, and only the rest is checked.
+    Runs for every task at every parse of a DAG file, so it is kept cheap (benchmarks/run.py).
+    """
+    for name, value in arguments.items():
+        if value is None:
+            continue
+        if value.__class__ is str:
+            if value == "" or custom_jinja or "{{" in value or "{%" in value or "{#" in value:
+                continue  # rendered later: checked in execute()
+        elif not isinstance(value, _LITERAL_TYPES):
+            continue
+        _check_literal(name, value)
+    if is_unset(arguments["text"]):
+        BY_NAME["text"].normalize(arguments["text"])
+    if arguments.get("list_name") is None and arguments.get("tag_name") is None:
+        raise CampaignParameterError(*NO_TARGET)
+
+
+# The operators' own arguments (not sent to Octopush), checked when the DAG file loads.
+NUMBER_RULE = "a number of 0 or more (a numeric text is read as a number), or None for no limit"
+SECONDS_RULE = "a number of seconds greater than 0 (a numeric text is read as a number)"
+
+
+def _as_number(name: str, value: object, rule: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise CampaignParameterError(name, f"got {type(value).__name__} {_describe(value)}", rule)
+    try:
+        number = float(value)
+    except ValueError:
+        raise CampaignParameterError(name, f"{_describe(value)} is not a number", rule) from None
+    if not math.isfinite(number):
+        raise CampaignParameterError(name, f"{_describe(value)} is not finite", rule)
+    return number
+
+
+def parse_limit(name: str, value: object) -> float | None:
+    """A budget limit (``max_cost``, ``max_contacts``): None for none, else a number of 0 or more.
+
+    A number is kept as given; a numeric text becomes a number (an int when whole, so that messages say 50).
+    """
+    if value is None:
+        return None
+    if value.__class__ in (int, float) and 0 <= value < math.inf:
+        return value
+    number = _as_number(name, value, NUMBER_RULE)
+    if number < 0:
+        raise CampaignParameterError(name, f"{_describe(value)} is negative", NUMBER_RULE)
+    if not isinstance(value, str):
+        return value  # type: ignore[return-value]
+    return int(number) if number.is_integer() else number
+
+
+def parse_seconds(name: str, value: object) -> float:
+    """A duration in seconds (``poll_interval``, ``wait_timeout``, ``timeout``): greater than 0."""
+    if value.__class__ in (int, float) and 0 < value < math.inf:
+        return value
+    number = _as_number(name, value, SECONDS_RULE)
+    if number <= 0:
+        raise CampaignParameterError(name, f"{_describe(value)} is not greater than 0", SECONDS_RULE)
+    return number
+
+
+def parse_grace(value: object) -> timedelta:
+    """``send_at_grace``: a timedelta, or a number of seconds, of zero or more."""
+    if value is DEFAULT_SEND_AT_GRACE:
+        return value
+    rule = "a timedelta, or a number of seconds, of zero or more"
+    grace = value if isinstance(value, timedelta) else timedelta(seconds=_as_number("send_at_grace", value, rule))
+    if grace < timedelta(0):
+        raise CampaignParameterError("send_at_grace", f"{_describe(value)} is negative", rule)
+    return grace
+
+
+def parse_policy(value: object) -> str:
+    """``on_past_send_at``: fail, skip or send_now."""
+    if value in PAST_SEND_AT_POLICIES:
+        return value
+    return _choice("on_past_send_at", value, PAST_SEND_AT_POLICIES)
+
+
+def parse_conn_id(value: object) -> str:
+    """A connection id: a non-empty text (templates are not rendered in it)."""
+    if value.__class__ is str and value.strip():
+        return value
+    rule = "the id of an Octopush connection, a non-empty text"
+    conn_id = _require_str("octopush_conn_id", value, rule)
+    if not conn_id.strip():
+        raise CampaignParameterError("octopush_conn_id", "is empty", rule)
+    return conn_id
+
+
+def parse_ticket(value: object) -> str:
+    """A ticket number: a non-empty text (stripped)."""
+    rule = (
+        "the ticket of a prepared campaign, a non-empty string such as 'voice_5f3fbce61266e' "
+        "(check the task or XCom it is pulled from)"
+    )
+    if not isinstance(value, str) or not value.strip():
+        raise CampaignParameterError("ticket_number", f"got {_describe(value)}", rule)
+    return value.strip()
 
 
 @dataclass(frozen=True)
@@ -221,9 +416,8 @@ def resolve_send_at(
     ``on_past_send_at``, fail (the default), skip, or send now with a warning. That
     is the choice a backfill over past dates has to make.
     """
-    policy = _choice("on_past_send_at", on_past_send_at, PAST_SEND_AT_POLICIES)
-    if not isinstance(grace, timedelta) or grace < timedelta(0):
-        raise CampaignParameterError("send_at_grace", f"got {_describe(grace)}", "a timedelta of zero or more")
+    policy = parse_policy(on_past_send_at)
+    grace = parse_grace(grace)
     if "send_at" not in payload:
         return SendAtDecision(dict(payload))
     send_at = parse_send_at(payload["send_at"])

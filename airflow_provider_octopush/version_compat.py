@@ -24,6 +24,7 @@ if AIRFLOW_V_3_2_PLUS:
         AirflowFailException,
         AirflowSensorTimeout,
         AirflowSkipException,
+        TaskDeferred,
     )
 else:
     from airflow.configuration import conf
@@ -32,14 +33,22 @@ else:
         AirflowFailException,
         AirflowSensorTimeout,
         AirflowSkipException,
+        TaskDeferred,
     )
+
+if AIRFLOW_V_3_3_PLUS:
+    from airflow.sdk.execution_time.context import NEVER_EXPIRE
+else:  # no task_state_store before 3.3: nothing is stored, so nothing expires
+    NEVER_EXPIRE = None  # type: ignore[assignment]
 
 __all__ = [
     "AIRFLOW_V_3_2_PLUS",
     "AIRFLOW_V_3_3_PLUS",
+    "NEVER_EXPIRE",
     "AirflowException",
     "AirflowFailException",
     "AirflowSensorTimeout",
     "AirflowSkipException",
+    "TaskDeferred",
     "conf",
 ]

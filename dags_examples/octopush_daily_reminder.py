@@ -1,8 +1,10 @@
-"""Every morning, phone the "volunteers" list with the day's reminder.
+"""Every morning, phone the "volunteers" list with the day's reminder, at 08:30 Paris time.
 
-The call time comes from the data interval, so each run prepares its own day's
-campaign; a backfill over past days skips (nobody wants yesterday's reminder now).
-Retries are safe: every try of a run sends the same request_id.
+Each run prepares its own day's campaign (the call time comes from the data interval),
+waits until Octopush has computed it, and validates it if it costs at most 20 euros:
+Octopush then phones the list at 08:30. Over budget, it is cancelled and the task fails.
+A backfill over past days skips (nobody wants yesterday's reminder now). Retries are
+safe: every try of a run sends the same request_id, and never a second campaign.
 """
 
 from __future__ import annotations
@@ -32,4 +34,7 @@ with DAG(
         # 08:30 on the day the run is for, in the DAG's time zone, sent with its offset.
         send_at="{{ data_interval_end.in_timezone('Europe/Paris').replace(hour=8, minute=30, second=0) }}",
         on_past_send_at="skip",
+        send=True,  # without it the campaign is only prepared, and nobody is phoned
+        max_cost=20.0,  # euros
+        poll_interval=5,
     )

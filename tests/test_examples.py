@@ -56,6 +56,8 @@ def test_daily_reminder_example_calls_at_half_past_eight_paris_time(octopush_con
     (campaign,) = octopush_conn.campaigns()
     assert campaign["payload"]["send_at"] == "2030-06-02T08:30:00+02:00"
     assert xcoms(run, "call_volunteers")["return_value"] == campaign["ticket_number"]
+    # "phone the list" means validated: Octopush calls at 08:30 (the example used to prepare it only)
+    assert campaign["status"] == "sent" and campaign["send_calls"] == 1
 
 
 @pytest.mark.dag

@@ -1,37 +1,128 @@
-"""The error family: one module, one base class, and Airflow's no-retry marker where a retry cannot help."""
+"""The error family, judged by what the provider raises: every failure an OctopushError, and Airflow's
+no-retry marker exactly where a retry cannot help."""
 
 from __future__ import annotations
 
 import inspect
+import socket
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from conftest import connection_json
 
 from airflow_provider_octopush import exceptions
+from airflow_provider_octopush.campaign import poll_status
 from airflow_provider_octopush.exceptions import OctopushError
-from airflow_provider_octopush.version_compat import AirflowException, AirflowFailException
+from airflow_provider_octopush.hooks.octopush import OctopushHook
+from airflow_provider_octopush.version_compat import AirflowFailException
 
-FAMILY = {
-    name: cls for name, cls in inspect.getmembers(exceptions, inspect.isclass) if cls.__module__ == exceptions.__name__
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from conftest import Sandbox
+
+CAMPAIGN = {"list_name": "staff", "text": "Hello", "request_id": "req-1"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def create(hook: OctopushHook) -> Any:
+    return hook.create_voice_campaign_on_list(**CAMPAIGN)
+
+
+def bad_parameter(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Any:
+    return OctopushHook().create_voice_campaign_on_list(list_name="staff", text="Hello", sender="no spaces please")
+
+
+def half_a_balance_query(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Any:
+    return OctopushHook().check_balance(product_name="vocal_sms")
+
+
+def empty_login(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("AIRFLOW_CONN_OCTOPUSH_DEFAULT", connection_json(sandbox.url).replace("tests@example.com", ""))
+    return create(OctopushHook())
+
+
+def malformed_host(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("AIRFLOW_CONN_OCTOPUSH_DEFAULT", connection_json("http://exa mple.com:80x/v1"))
+    return create(OctopushHook(retry_backoff=0.01))
+
+
+def wrong_key(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("AIRFLOW_CONN_OCTOPUSH_DEFAULT", connection_json(sandbox.url, password="wrong-key-123456"))
+    return create(OctopushHook())
+
+
+def duplicate(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Any:
+    create(OctopushHook())
+    return create(OctopushHook())
+
+
+def refused_for_good(code: int) -> Callable[[Sandbox, pytest.MonkeyPatch], Any]:
+    def call(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Any:
+        sandbox.fault(status=400, body={"code": code, "message": "refused"})
+        return create(OctopushHook())
+
+    return call
+
+
+def server_down(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Any:
+    sandbox.fault(status=503, times=10)
+    return create(OctopushHook(retry_backoff=0.01))
+
+
+def nothing_listening(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Any:
+    url = f"http://127.0.0.1:{free_port()}/v1/public"
+    monkeypatch.setenv("AIRFLOW_CONN_OCTOPUSH_DEFAULT", connection_json(url, max_retries=1))
+    return create(OctopushHook(retry_backoff=0.01))
+
+
+def cancelled_campaign(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Any:
+    return poll_status(OctopushHook(), "voice_unknown")
+
+
+# What each failure must raise, and whether Airflow may retry it: a retry cannot fix the same values, the
+# same credentials, the same request_id, an account without credit, or a campaign that is gone.
+SCENARIOS = {
+    "a value breaking a rule": (bad_parameter, "CampaignParameterError", False),
+    "half a balance query": (half_a_balance_query, "CampaignParameterError", False),
+    "a connection without login": (empty_login, "OctopushConnectionError", False),
+    "a malformed host": (malformed_host, "OctopushConnectionError", False),
+    "a wrong key": (wrong_key, "OctopushAuthError", False),
+    "a repeated request_id": (duplicate, "OctopushDuplicateRequestError", False),
+    "no credit (105)": (refused_for_good(105), "OctopushRejectedError", False),
+    "Voice SMS add-on disabled (201)": (refused_for_good(201), "OctopushRejectedError", False),
+    "list missing (303)": (refused_for_good(303), "OctopushRejectedError", False),
+    "a badly formed sender (106)": (refused_for_good(106), "OctopushRejectedError", False),
+    "route congested (153)": (refused_for_good(153), "OctopushApiError", True),
+    "an unknown code": (refused_for_good(999), "OctopushApiError", True),
+    "HTTP 503 after every retry": (server_down, "OctopushApiError", True),
+    "nothing listening": (nothing_listening, "OctopushNetworkError", True),
+    "a campaign cancelled meanwhile": (cancelled_campaign, "CampaignNotSent", False),
 }
-# What a retry cannot fix: the same values, the same credentials, the same request_id give the same answer.
-NOT_RETRIED = {
-    "CampaignParameterError",
-    "OctopushConnectionError",
-    "OctopushAuthError",
-    "OctopushDuplicateRequestError",
-    "CampaignNotSent",
-}
 
 
-def test_every_error_of_the_provider_is_an_octopush_error_and_an_airflow_exception() -> None:
-    assert len(FAMILY) >= 8
-    for cls in FAMILY.values():
-        assert issubclass(cls, OctopushError) and issubclass(cls, AirflowException), cls
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_what_is_raised_is_in_the_family_and_retried_only_when_a_retry_can_help(
+    scenario: str, octopush_conn: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    call, expected, retryable = SCENARIOS[scenario]
+    with pytest.raises(BaseException) as raised:
+        call(octopush_conn, monkeypatch)
+    error = raised.value
+    assert isinstance(error, OctopushError), f"{scenario}: {type(error).__mro__}"
+    assert type(error).__name__ == expected, f"{scenario}: {error!r}"
+    assert isinstance(error, AirflowFailException) is not retryable, scenario
 
 
-@pytest.mark.parametrize("name", sorted(FAMILY))
-def test_only_errors_a_retry_cannot_fix_skip_airflow_retries(name: str) -> None:
-    assert issubclass(FAMILY[name], AirflowFailException) is (name in NOT_RETRIED)
+def test_a_malformed_host_is_named_and_never_retried(octopush_conn: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(exceptions.OctopushConnectionError, match=r"exa mple\.com") as raised:
+        malformed_host(octopush_conn, monkeypatch)
+    assert "max_retries" not in str(raised.value) and "Fix the connection's host" in str(raised.value)
 
 
 def test_no_other_module_defines_an_exception() -> None:
@@ -54,9 +145,26 @@ def test_no_other_module_defines_an_exception() -> None:
 
 
 def test_bad_values_are_value_errors_too() -> None:
-    assert issubclass(FAMILY["CampaignParameterError"], ValueError)
-    error = FAMILY["CampaignParameterError"]("sender", "'x' does not match", "3 to 11 letters or digits")
+    error = exceptions.CampaignParameterError("sender", "'x' does not match", "3 to 11 letters or digits")
+    assert isinstance(error, ValueError)
     assert (error.parameter, str(error)) == (
         "sender",
         "Parameter 'sender': 'x' does not match. Rule: 3 to 11 letters or digits.",
     )
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        exceptions.OctopushAuthError("no", status=401, code=101, api_message="bad login"),
+        exceptions.OctopushRejectedError("no credit", status=400, code=105, api_message="credit"),
+        exceptions.OctopushNetworkError("down"),
+        exceptions.CampaignNotSent("gone", status=400, code=131),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+def test_an_error_crosses_a_deferral_with_its_class_and_figures(error: OctopushError) -> None:
+    rebuilt = exceptions.from_event(exceptions.to_event(error), "Reading the status failed")
+    assert type(rebuilt) is type(error)
+    assert (rebuilt.status, rebuilt.code, rebuilt.api_message) == (error.status, error.code, error.api_message)
+    assert str(rebuilt) == f"Reading the status failed: {error}"

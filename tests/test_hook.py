@@ -17,7 +17,7 @@ from airflow_provider_octopush.exceptions import (
     OctopushNetworkError,
 )
 from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
-from airflow_provider_octopush.retry_policy import retry_delay
+from airflow_provider_octopush.request_retries import retry_delay
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

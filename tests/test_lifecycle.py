@@ -10,8 +10,20 @@ from typing import TYPE_CHECKING
 import pytest
 from conftest import connection_json
 
-from airflow_provider_octopush.campaign import CampaignStatus, budget_problem, check_limits
-from airflow_provider_octopush.exceptions import CampaignParameterError, OctopushApiError
+from airflow_provider_octopush.campaign import (
+    CampaignStatus,
+    budget_problem,
+    describe_send,
+    status_from_event,
+    wait_until_computed,
+)
+from airflow_provider_octopush.exceptions import (
+    CampaignNotSent,
+    OctopushApiError,
+    OctopushAuthError,
+    OctopushError,
+    OctopushNetworkError,
+)
 from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
 from airflow_provider_octopush.triggers.voice_campaign import VoiceCampaignComputedTrigger
 
@@ -115,22 +127,6 @@ def test_unknown_figures_fail_a_set_limit() -> None:
     assert CampaignStatus.from_response("t", {"cost": "9.32"}).cost == 9.32
 
 
-@pytest.mark.parametrize(
-    ("limits", "parameter"),
-    [
-        ((-1, None, 1, 1), "max_cost"),
-        ((None, "many", 1, 1), "max_contacts"),
-        ((None, None, 0, 1), "poll_interval"),
-        ((None, None, 1, -5), "wait_timeout"),
-        ((True, None, 1, 1), "max_cost"),
-    ],
-)
-def test_check_limits(limits: tuple, parameter: str) -> None:
-    with pytest.raises(CampaignParameterError, match=rf"Parameter '{parameter}': got .*Rule: a number") as info:
-        check_limits(*limits)
-    assert info.value.parameter == parameter
-
-
 def test_trigger_serialization_round_trips() -> None:
     trigger = VoiceCampaignComputedTrigger("voice_1", "octopush_default", 2.5, 1_900_000_000.0)
     classpath, kwargs = trigger.serialize()
@@ -178,9 +174,24 @@ def test_trigger_times_out_at_its_deadline(octopush_conn: Sandbox) -> None:
     assert event["outcome"] == "timeout" and event["response"]["status"] == "under_computation"
 
 
-def test_trigger_reports_errors_as_events(octopush_conn: Sandbox) -> None:
+def test_trigger_reports_errors_as_events_that_keep_their_class(octopush_conn: Sandbox) -> None:
+    """A campaign cancelled meanwhile (131) is a no-retry CampaignNotSent in the worker; across the
+    deferral it must stay one, or the resumed task would burn its retries on it."""
     event = run_trigger(VoiceCampaignComputedTrigger("voice_unknown", "octopush_default", 0.1, time.time() + 5))
-    assert event["outcome"] == "error" and "code 131" in event["message"]
+    assert event["outcome"] == "error" and event["error"]["code"] == 131
+    with pytest.raises(CampaignNotSent, match="code 131") as raised:
+        status_from_event(event)
+    assert raised.value.code == 131 and raised.value.status == 400
+
+
+def test_an_auth_error_in_the_trigger_is_an_auth_error_in_the_task(
+    octopush_conn: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_OCTOPUSH_DEFAULT", connection_json(octopush_conn.url, password="wrong-key-12345"))
+    event = run_trigger(VoiceCampaignComputedTrigger("voice_1", "octopush_default", 0.1, time.time() + 5))
+    with pytest.raises(OctopushAuthError) as raised:
+        status_from_event(event)
+    assert raised.value.status == 401 and "wrong-key-12345" not in str(raised.value)
 
 
 def test_async_status_read_retries_like_the_sync_one(octopush_conn: Sandbox) -> None:
@@ -204,15 +215,20 @@ def test_async_status_read_retries_like_the_sync_one(octopush_conn: Sandbox) -> 
 def test_trigger_reports_an_unreachable_api(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_OCTOPUSH_DEFAULT", connection_json("http://127.0.0.1:9/v1", max_retries=0))
     event = run_trigger(VoiceCampaignComputedTrigger("voice_1", "octopush_default", 0.1, time.time() + 5))
-    assert event["outcome"] == "error" and "ConnectError" in event["message"]
+    assert event["outcome"] == "error" and "ConnectError" in event["error"]["message"]
+    with pytest.raises(OctopushNetworkError):  # retryable in the worker, retryable after the deferral
+        status_from_event(event)
 
 
 def test_trigger_without_its_connection_reports_an_error_event(octopush_conn: Sandbox) -> None:
     """The connection missing where the trigger runs: an event, never an exception that would fail the
     task in the triggerer and leave the campaign prepared."""
     event = run_trigger(VoiceCampaignComputedTrigger("voice_1", "octopush_missing", 0.1, time.time() + 5))
-    assert event["outcome"] == "error" and "octopush_missing" in event["message"]
+    assert event["outcome"] == "error" and "octopush_missing" in event["error"]["message"]
     assert octopush_conn.requests() == []
+    with pytest.raises(OctopushError, match="octopush_missing") as raised:  # outside the family: the base class
+        status_from_event(event)
+    assert type(raised.value) is OctopushError
 
 
 @pytest.mark.parametrize("cancel_on_kill", [True, False])
@@ -228,9 +244,26 @@ def test_trigger_on_kill_cancels_only_what_its_task_created(octopush_conn: Sandb
     assert len(octopush_conn.requests("/voice-campaign-on-list/cancel")) == int(cancel_on_kill)
 
 
-def test_trigger_on_kill_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_trigger_on_kill_that_cannot_cancel_says_what_to_do(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Octopush unreachable: the kill goes on (no exception), and the log names the campaign to cancel by hand."""
     monkeypatch.setenv("AIRFLOW_CONN_OCTOPUSH_DEFAULT", connection_json("http://127.0.0.1:9/v1", max_retries=0))
-    asyncio.run(VoiceCampaignComputedTrigger("voice_1", "octopush_default", 0.1, 0.0, True).on_kill())
+    trigger = VoiceCampaignComputedTrigger("voice_1", "octopush_default", 0.1, 0.0, True)
+    asyncio.run(trigger.on_kill())
+    (line,) = [line for line in capfd.readouterr().out.splitlines() if "[error" in line]
+    assert "Could not cancel Octopush campaign voice_1; cancel it in the Octopush web interface" in line
+
+
+def test_a_campaign_a_person_cancelled_is_no_error(octopush_conn: Sandbox, capfd: pytest.CaptureFixture[str]) -> None:
+    octopush_conn.configure(computation_delay=60)
+    ticket = create(OctopushHook())
+    OctopushHook().cancel_voice_campaign(ticket)  # a person, in the web interface
+    trigger = VoiceCampaignComputedTrigger(ticket, "octopush_default", 0.1, time.time() + 60, True)
+    capfd.readouterr()
+    asyncio.run(trigger.on_kill())
+    out = capfd.readouterr().out
+    assert "[error" not in out and f"Octopush campaign {ticket} was cancelled already" in out
 
 
 async def read_status(ticket: str, **hook_args: float) -> dict:
@@ -295,3 +328,50 @@ def test_async_read_is_retried_after_a_refused_connection(sandbox: Sandbox, monk
             running.server_close()
     assert answer == {"amount": 1.0, "unit": "euros"}
     assert len(server[0].state.requests) == 1  # the refused attempt never reached anything
+
+
+class ListLog:
+    """A logger that keeps its lines."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, str]] = []
+
+    def _keep(self, level: str, msg: str, *args: object) -> None:
+        self.lines.append((level, msg % args))
+
+    def info(self, msg: str, *args: object) -> None:
+        self._keep("info", msg, *args)
+
+    def warning(self, msg: str, *args: object) -> None:
+        self._keep("warning", msg, *args)
+
+    def error(self, msg: str, *args: object) -> None:
+        self._keep("error", msg, *args)
+
+
+def test_a_wait_logs_once_a_minute_not_once_a_poll(hook: OctopushHook, octopush_conn: Sandbox) -> None:
+    """20-odd polls in 2 s: one line says it is being computed (then one a minute), not one per poll."""
+    octopush_conn.configure(computation_delay=2.0)
+    ticket = create(hook)
+    log = ListLog()
+    status = wait_until_computed(hook, ticket, poll_interval=0.1, deadline=time.time() + 30, log=log)
+    assert status.status == "ready_to_be_sent"
+    assert len(octopush_conn.requests("/voice-campaign-on-list/status")) >= 10
+    assert [line for _, line in log.lines if "being computed" in line] == [
+        f"Octopush campaign {ticket} is being computed; waiting up to 30 s more"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("answer", "line"),
+    [
+        (
+            {"sending_date": "2026-05-01T08:30:00+02:00"},
+            "Octopush campaign v1 sent; sending date 2026-05-01T08:30:00+02:00",
+        ),
+        ({}, "Octopush campaign v1 sent"),  # Octopush documents "200 OK" without a body
+        ({"code": 132, "already_sent": True}, "Octopush campaign v1 had been sent already; nothing was sent again"),
+    ],
+)
+def test_the_send_is_logged_as_what_happened(answer: dict, line: str) -> None:
+    assert describe_send("v1", answer) == line

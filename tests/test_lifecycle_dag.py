@@ -108,13 +108,7 @@ def test_no_readiness_within_wait_timeout(
     assert run.state == "failed" and time.monotonic() - started < 30
     campaign = the_campaign(octopush_conn)
     assert campaign["status"] == "cancelled" and campaign["send_calls"] == 0
-    assert "still being computed after wait_timeout=1" in capfd.readouterr().out
-
-
-def test_bad_limits_fail_before_any_call(octopush_conn: Sandbox, make_dag: Any, capfd: pytest.CaptureFixture) -> None:
-    run = make_dag(f"{SEND}, max_cost=-3").test()
-    assert run.state == "failed" and octopush_conn.requests() == []
-    assert "Parameter 'max_cost': got -3. Rule: a number of 0 or more" in capfd.readouterr().out
+    assert "still being computed when wait_timeout=1 s ran out" in capfd.readouterr().out
 
 
 REVIEW = """
@@ -226,10 +220,9 @@ def test_on_kill_cancels_the_campaign_it_created(octopush_conn: Sandbox, make_da
         process.kill()
     campaign = the_campaign(octopush_conn)
     assert campaign["status"] == "cancelled" and campaign["send_calls"] == 0, output[-3000:]
-    assert "Task killed while waiting" in output
-    assert json.loads(octopush_conn.requests("/voice-campaign-on-list/cancel")[0]["body"]) == {
-        "ticket_number": campaign["ticket_number"]
-    }
+    assert f"Octopush campaign {campaign['ticket_number']} cancelled" in output
+    (cancel,) = octopush_conn.requests("/voice-campaign-on-list/cancel")  # on_kill's; the failing wait adds none
+    assert json.loads(cancel["body"]) == {"ticket_number": campaign["ticket_number"]}
 
 
 RESCHEDULE = """
@@ -253,13 +246,22 @@ def test_sensor_in_reschedule_mode_gives_its_slot_back_between_pokes(octopush_co
     run = make_dag(tasks=RESCHEDULE).test()
     assert run.state == "success"
     assert xcoms(run, "ready")["return_value"]["status"] == "ready_to_be_sent"
-    # Each poke is its own short run of the task: at least one found it computing and was rescheduled.
     assert len(octopush_conn.requests("/voice-campaign-on-list/status")) == 2
     assert the_campaign(octopush_conn)["send_calls"] == 0  # the sensor only watches
+    # What only reschedule mode does: the first poke ended the try (its slot given back) with a reschedule,
+    # which Airflow records; in poke mode the same two pokes happen inside one try and nothing is recorded.
+    from airflow.models.taskreschedule import TaskReschedule
+    from airflow.utils.session import create_session
+    from sqlalchemy import func, select
+
+    (ready,) = [ti for ti in run.get_task_instances() if ti.task_id == "ready"]
+    with create_session() as session:
+        reschedules = session.scalar(select(func.count()).where(TaskReschedule.ti_id == ready.id))
+    assert reschedules == 1
 
 
 @pytest.mark.parametrize("operator", ["SendVoiceCampaignOperator", "CancelVoiceCampaignOperator"])
-@pytest.mark.parametrize("ticket", ["\"{{ '' }}\"", '"  "'])
+@pytest.mark.parametrize("ticket", ["\"{{ '' }}\"", "\"{{ '  ' }}\""])
 def test_ticket_operators_refuse_an_empty_ticket_before_any_call(
     octopush_conn: Sandbox, make_dag: Any, capfd: pytest.CaptureFixture[str], operator: str, ticket: str
 ) -> None:

@@ -8,8 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from airflow_provider_octopush.exceptions import CampaignNotSent, CampaignParameterError, OctopushError
-from airflow_provider_octopush.notifications.octopush import OctopushVoiceNotifier, default_timeout
+from airflow_provider_octopush.exceptions import (
+    CampaignNotSent,
+    CampaignParameterError,
+    OctopushApiError,
+    OctopushError,
+)
+from airflow_provider_octopush.notifications.octopush import (
+    OctopushVoiceNotifier,
+    default_timeout,
+    notification_request_id,
+)
 from airflow_provider_octopush.operators.voice_campaign import default_request_id
 from airflow_provider_octopush.version_compat import AIRFLOW_V_3_2_PLUS
 
@@ -31,9 +40,18 @@ def test_the_default_timeout_fits_the_dag_processor(monkeypatch: pytest.MonkeyPa
     assert default_timeout() == 15.0
 
 
-def test_a_wait_longer_than_the_whole_is_refused_before_any_call(octopush_conn: Sandbox) -> None:
-    notifier = OctopushVoiceNotifier(list_name="on-call", text="late", timeout=20, wait_timeout=20)
+def test_a_wait_longer_than_the_whole_is_refused_when_the_dag_loads(octopush_conn: Sandbox) -> None:
     with pytest.raises(CampaignParameterError, match="'wait_timeout'"):
+        OctopushVoiceNotifier(list_name="on-call", text="late", timeout=20, wait_timeout=20)
+    assert octopush_conn.requests() == []
+
+
+def test_a_wait_longer_than_the_default_whole_is_refused_before_any_call(
+    octopush_conn: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the default timeout (from the configuration where the callback runs) the pair is checked at run time."""
+    notifier = OctopushVoiceNotifier(list_name="on-call", text="late", wait_timeout=45)
+    with pytest.raises(CampaignParameterError, match="'wait_timeout': 45 s does not fit in timeout 40 s"):
         notifier(dict(DEADLINE_CONTEXT))
     assert octopush_conn.requests() == []
 
@@ -62,13 +80,33 @@ def test_a_hanging_api_cannot_hold_the_callback_past_its_timeout(octopush_conn: 
     assert len(octopush_conn.campaigns()) == 1
 
 
-def test_a_network_failure_while_waiting_cancels(octopush_conn: Sandbox) -> None:
+@pytest.mark.parametrize("path", ["/voice-campaign-on-list/status", "/voice-campaign-on-list/send"])
+def test_a_failure_after_the_create_cancels(octopush_conn: Sandbox, path: str) -> None:
+    """A status read or a send that keeps failing (503 after every retry): nobody would ever send or cancel the
+    campaign a callback created, so the notifier cancels it."""
     octopush_conn.configure(computation_delay=0.5)
-    octopush_conn.fault(path="/voice-campaign-on-list/status", status=503, times=10)
-    with pytest.raises(Exception, match="503"):
+    octopush_conn.fault(path=path, status=503, times=10)
+    with pytest.raises(OctopushApiError, match="HTTP 503"):
         OctopushVoiceNotifier(list_name="on-call", text="x", poll_interval=0.2, timeout=15)(dict(DEADLINE_CONTEXT))
     (campaign,) = octopush_conn.campaigns()
-    assert campaign["status"] == "cancelled"
+    assert campaign["status"] == "cancelled" and campaign["send_calls"] == 0
+
+
+class FailedTry:
+    """The task instance a callback's context holds (only what the request id reads)."""
+
+    dag_id, task_id, run_id, map_index, try_number = "nightly_load", "load", "manual__1", -1, 1
+
+
+def test_a_dag_callback_and_a_task_callback_on_one_failure_get_two_request_ids() -> None:
+    """Airflow 3.1 to 3.3 give a DAG-level callback the context of the run's last task instance, "ti" included,
+    and add "reason": without telling them apart both notifiers sent one request_id and the second met 120."""
+    task_context: dict[str, Any] = {"ti": FailedTry(), "run_id": "manual__1", "dag_run": {"run_id": "manual__1"}}
+    dag_context = {**task_context, "reason": "task_failure"}
+    task_key, dag_key = notification_request_id(task_context), notification_request_id(dag_context)  # type: ignore[arg-type]
+    assert task_key != dag_key
+    assert task_key == default_request_id("nightly_load", "notify:load:try1", "manual__1", -1)
+    assert dag_key == default_request_id("nightly_load", "notify:dag", "manual__1", -1)
 
 
 def run_callback_trigger(kwargs: dict[str, Any]) -> list[dict[str, Any]]:

@@ -113,18 +113,18 @@ def test_lost_answer_fails_once_with_the_campaign_made_once(
         ('list_name="staff", text="{{ \'\' }}"', "text"),
         ('list_name="staff", text="{{ \'x\' * 1225 }}"', "text"),
         (SIMPLE + ", sender=\"{{ 'bad sender' }}\"", "sender"),
-        (SIMPLE + ', voice_language="fr-FX"', "voice_language"),
-        (SIMPLE + ', voice_gender="robot"', "voice_gender"),
-        (SIMPLE + ', segmentation="everyone"', "segmentation"),
+        (SIMPLE + ", voice_language=\"{{ 'fr-FX' }}\"", "voice_language"),
+        (SIMPLE + ", voice_gender=\"{{ 'robot' }}\"", "voice_gender"),
+        (SIMPLE + ", segmentation=\"{{ 'everyone' }}\"", "segmentation"),
         (SIMPLE + ", simulation_mode=\"{{ 'yes' }}\"", "simulation_mode"),
         (SIMPLE + ', send_at="{{ ds }}"', "send_at"),
-        (SIMPLE + ', send_at="2030-01-01T10:00:00"', "send_at"),
-        (SIMPLE + ', send_at="next tuesday"', "send_at"),
-        (SIMPLE + ', request_id="has spaces"', "request_id"),
+        (SIMPLE + ', send_at="{{ ds }}T10:00:00"', "send_at"),
+        (SIMPLE + ", send_at=\"{{ 'next tuesday' }}\"", "send_at"),
+        (SIMPLE + ", request_id=\"{{ 'has spaces' }}\"", "request_id"),
         ("text=\"Hello\", list_name=\"{{ dag_run.conf.get('list', '') }}\"", "list_name"),
     ],
 )
-def test_bad_input_fails_before_any_http_call(
+def test_bad_rendered_input_fails_before_any_http_call(
     octopush_conn: Sandbox, make_dag: Any, capfd: pytest.CaptureFixture[str], arguments: str, parameter: str
 ) -> None:
     run = make_dag(arguments, retries=2).test(logical_date=datetime(2030, 1, 1, tzinfo=timezone.utc))

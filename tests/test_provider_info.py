@@ -43,16 +43,22 @@ def test_every_listed_module_and_class_imports() -> None:
         assert getattr(importlib.import_module(module), name).conn_type == conn["connection-type"]
 
 
-def test_hook_carries_what_airflow_requires() -> None:
-    assert (OctopushHook.conn_type, OctopushHook.conn_name_attr) == ("octopush", "octopush_conn_id")
-    assert (OctopushHook.default_conn_name, OctopushHook.hook_name) == ("octopush_default", "Octopush")
+def test_airflow_finds_the_hook_under_the_connection_type() -> None:
+    """What Airflow's own providers manager makes of the hook: it skips a hook missing any required attribute."""
+    from airflow.providers_manager import ProvidersManager
+
+    (conn_type,) = get_provider_info()["connection-types"]
+    hook = ProvidersManager().hooks[conn_type["connection-type"]]
+    assert hook is not None, "Airflow dropped the hook"
+    assert hook.hook_class_name == conn_type["hook-class-name"]
+    assert (hook.connection_id_attribute_name, hook.hook_name) == (OctopushHook.conn_name_attr, conn_type["hook-name"])
+    assert OctopushHook.default_conn_name in OctopushHook.__init__.__defaults__  # type: ignore[operator]
 
 
 def test_legacy_field_behaviour_is_the_same_definition() -> None:
     legacy = OctopushHook.get_ui_field_behaviour()
-    assert legacy["hidden_fields"] == ["port", "schema"]
-    assert legacy["relabeling"] == UI_FIELD_BEHAVIOUR["relabeling"]
-    assert legacy["placeholders"]["password"] == "your Octopush API key"
+    assert legacy == {key.replace("-", "_"): value for key, value in UI_FIELD_BEHAVIOUR.items()}
+    assert set(legacy) == {"hidden_fields", "relabeling", "placeholders"}  # the names Airflow 3.1 reads
 
 
 def test_api_server_serves_the_form() -> None:

@@ -48,7 +48,7 @@ def test_a_retry_resumes_the_campaign_the_first_try_created(
         assert octopush_conn.requests(CANCEL) == []  # the failing try left it to the retry
         assert xcoms(run)["return_value"] == campaign["ticket_number"]
         assert f"Resuming Octopush campaign {campaign['ticket_number']}" in out
-        assert "left to the next try" in out
+        assert "the next try resumes it" in out
     else:  # no task_state_store: the failing try cancels, the retry stops at 120 (README: Retries)
         assert run.state == "failed"
         assert campaign["status"] == "cancelled" and campaign["send_calls"] == 0

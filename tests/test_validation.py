@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
 from airflow_provider_octopush.exceptions import CampaignParameterError
 from airflow_provider_octopush.validation import (
     CAMPAIGN_PARAMETERS,
+    PARAMETERS,
     normalize_campaign,
     parse_bool,
+    parse_conn_id,
+    parse_grace,
+    parse_limit,
+    parse_policy,
+    parse_seconds,
     parse_send_at,
+    parse_ticket,
     resolve_send_at,
 )
 
@@ -174,38 +182,81 @@ def test_long_bad_values_are_shortened_in_errors() -> None:
     assert len(str(error)) < 400
 
 
-def test_parameter_list_matches_the_api() -> None:
-    assert set(CAMPAIGN_PARAMETERS) == {
-        "list_name",
-        "tag_name",
-        "segmentation",
-        "text",
-        "sender",
-        "send_at",
-        "voice_gender",
-        "voice_language",
-        "simulation_mode",
-        "auto_remove_blacklisted_numbers",
-        "get_back_pressed_keys",
-        "request_id",
-    }
-
-
-def test_every_entry_point_takes_exactly_the_api_parameters() -> None:
-    """The hook, the operator and the notifier name the parameters as the API does, and miss none."""
+def test_every_entry_point_takes_exactly_the_defined_parameters() -> None:
+    """The operator and the notifier name the parameters as the one definition does, each defaulting to None
+    (not sent) but ``text``; the hook takes exactly those names, refusing any other by name."""
     import inspect
 
-    from airflow_provider_octopush.hooks.octopush import OctopushHook
-    from airflow_provider_octopush.notifications.octopush import OctopushVoiceNotifier
+    from airflow_provider_octopush.notifications.octopush import NOTIFIER_PARAMETERS, OctopushVoiceNotifier
     from airflow_provider_octopush.operators.voice_campaign import VoiceCampaignOperator
 
-    def parameters(function: object) -> set[str]:
-        return set(inspect.signature(function).parameters)  # type: ignore[arg-type]
+    for cls, names in ((VoiceCampaignOperator, CAMPAIGN_PARAMETERS), (OctopushVoiceNotifier, NOTIFIER_PARAMETERS)):
+        signature = inspect.signature(cls.__init__).parameters
+        assert set(names) <= set(signature), cls
+        assert set(cls.template_fields) == set(names), cls
+        for name in names:
+            assert signature[name].default is (inspect.Parameter.empty if name == "text" else None), (cls, name)
+    assert set(CAMPAIGN_PARAMETERS) - set(NOTIFIER_PARAMETERS) == {"send_at"}  # a notification calls now
 
-    assert parameters(OctopushHook.create_voice_campaign_on_list) - {"self"} == set(CAMPAIGN_PARAMETERS)
-    assert set(CAMPAIGN_PARAMETERS) <= parameters(VoiceCampaignOperator.__init__)
-    assert set(CAMPAIGN_PARAMETERS) - parameters(OctopushVoiceNotifier.__init__) == {"send_at"}  # calls now
-    assert set(VoiceCampaignOperator.template_fields) == set(CAMPAIGN_PARAMETERS)
+
+def test_the_hook_refuses_a_name_outside_the_definition() -> None:
+    from airflow_provider_octopush.hooks.octopush import OctopushHook
+
+    with pytest.raises(CampaignParameterError, match="not a parameter of a voice campaign") as info:
+        OctopushHook().create_voice_campaign_on_list(list_name="staff", text="Hello", voice_langage="fr-FR")
+    assert info.value.parameter == "voice_langage"
+
+
+def test_readme_table_is_the_definition() -> None:
+    """README's table of campaign arguments says, row by row, what PARAMETERS defines: no copy drifts."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    rows = {line.split("|")[1].strip(" `"): line for line in readme.splitlines() if line.startswith("| `")}
+    for parameter in PARAMETERS:
+        assert rows.get(parameter.name) == f"| `{parameter.name}` | {parameter.rule} | {parameter.sent} |", (
+            parameter.name
+        )
+
+
+@pytest.mark.parametrize(
+    ("parse", "value", "expected"),
+    [
+        (lambda value: parse_limit("max_cost", value), "5", 5),
+        (lambda value: parse_limit("max_cost", value), " 2.5 ", 2.5),
+        (lambda value: parse_limit("max_cost", value), 0, 0),
+        (lambda value: parse_limit("max_cost", value), None, None),
+        (lambda value: parse_seconds("wait_timeout", value), "600", 600.0),
+        (lambda value: parse_seconds("poll_interval", value), 0.5, 0.5),
+        (parse_grace, 30, timedelta(seconds=30)),
+        (parse_grace, timedelta(minutes=1), timedelta(minutes=1)),
+        (parse_policy, "Send_Now", "send_now"),
+    ],
+)
+def test_numbers_given_as_text_are_read_as_numbers(parse: Any, value: object, expected: object) -> None:
+    assert parse(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("parse", "value", "parameter"),
+    [
+        (lambda value: parse_limit("max_cost", value), -1, "max_cost"),
+        (lambda value: parse_limit("max_contacts", value), "many", "max_contacts"),
+        (lambda value: parse_limit("max_cost", value), True, "max_cost"),
+        (lambda value: parse_limit("max_cost", value), float("nan"), "max_cost"),
+        (lambda value: parse_seconds("poll_interval", value), 0, "poll_interval"),
+        (lambda value: parse_seconds("wait_timeout", value), "-5", "wait_timeout"),
+        (lambda value: parse_seconds("wait_timeout", value), None, "wait_timeout"),
+        (parse_grace, -1, "send_at_grace"),
+        (parse_policy, "never", "on_past_send_at"),
+        (parse_ticket, "  ", "ticket_number"),
+        (parse_conn_id, "", "octopush_conn_id"),
+    ],
+)
+def test_operator_arguments_are_refused_by_name(parse: Any, value: object, parameter: str) -> None:
+    with pytest.raises(CampaignParameterError) as info:
+        parse(value)
+    assert info.value.parameter == parameter and "Rule:" in str(info.value)
 
 
 STORED = (

@@ -1,7 +1,7 @@
 """OctopushHook: every HTTP call to the Octopush API goes through here.
 
 One ``requests.Session`` per hook (kept-alive connection, both auth headers), a
-timeout on every request, retries by :mod:`~airflow_provider_octopush.retry_policy`
+timeout on every request, retries by :mod:`~airflow_provider_octopush.request_retries`
 that can never create a second campaign, and the mapping of Octopush's answers to the
 provider's errors. Triggers and callbacks in the triggerer use the ``a``-prefixed twins
 (httpx, same policy), which never block the event loop.
@@ -27,9 +27,12 @@ from airflow_provider_octopush.connection import (
     settings_from,
 )
 from airflow_provider_octopush.exceptions import (
+    CampaignParameterError,
     OctopushApiError,
     OctopushAuthError,
+    OctopushConnectionError,
     OctopushDuplicateRequestError,
+    OctopushRejectedError,
 )
 from airflow_provider_octopush.octopush_api import (
     BALANCE_PATH,
@@ -42,12 +45,13 @@ from airflow_provider_octopush.octopush_api import (
     COMPUTING,
     CREATE_PATH,
     ERROR_HINTS,
+    REJECTED_CODES,
     SEND_PATH,
     STATUS_PATH,
     TICKET_KEYS,
 )
-from airflow_provider_octopush.retry_policy import TRANSIENT_STATUSES, Answer, Failure, RetryPolicy
-from airflow_provider_octopush.validation import CAMPAIGN_PARAMETERS, normalize_campaign
+from airflow_provider_octopush.request_retries import TRANSIENT_STATUSES, Answer, Failure, RequestRetries
+from airflow_provider_octopush.validation import normalize_campaign
 
 if TYPE_CHECKING:
     import ssl
@@ -56,7 +60,7 @@ if TYPE_CHECKING:
     import httpx
     from airflow.sdk import Connection
 
-    from airflow_provider_octopush.retry_policy import Response
+    from airflow_provider_octopush.request_retries import Response
 
 
 class OctopushHook(BaseHook):
@@ -189,38 +193,27 @@ class OctopushHook(BaseHook):
             self.session.close()
             del self.session
 
-    def create_voice_campaign_on_list(
-        self,
-        *,
-        text: str,
-        list_name: str | None = None,
-        tag_name: str | None = None,
-        segmentation: str | None = None,
-        sender: str | None = None,
-        send_at: str | None = None,
-        voice_gender: str | None = None,
-        voice_language: str | None = None,
-        simulation_mode: bool | None = None,
-        auto_remove_blacklisted_numbers: bool | None = None,
-        get_back_pressed_keys: bool | None = None,
-        request_id: str | None = None,
-    ) -> dict[str, Any]:
+    def create_voice_campaign_on_list(self, **parameters: Any) -> dict[str, Any]:
         """Create (prepare) a voice campaign on a list or tag; return Octopush's parsed answer.
 
-        Every value is checked first (see :mod:`airflow_provider_octopush.validation`);
-        None is not sent. With a ``request_id`` a lost answer is safely retried: Octopush
-        answers code 120 instead of creating a second campaign, raised here as
-        :class:`OctopushDuplicateRequestError`. Without one, a request that may have
+        Takes the parameters of :data:`airflow_provider_octopush.validation.PARAMETERS`, named
+        as the API names them (``text``, ``list_name``, ``request_id``, ...); each is checked
+        first and one left at None is not sent. With a ``request_id`` a lost answer is safely
+        retried: Octopush answers code 120 instead of creating a second campaign, raised here
+        as :class:`OctopushDuplicateRequestError`. Without one, a request that may have
         reached Octopush is never retried.
         """
-        arguments = locals()
-        payload = normalize_campaign({name: arguments[name] for name in CAMPAIGN_PARAMETERS})
+        payload = normalize_campaign(parameters)
         return self._request("POST", CREATE_PATH, json=payload, replay_safe="request_id" in payload)
 
     def check_balance(self, product_name: str | None = None, country_code: str | None = None) -> dict[str, Any]:
         """The account's credit; with ``product_name`` and ``country_code`` (together), for that product and country."""
         if (product_name is None) != (country_code is None):
-            raise ValueError("check_balance: give product_name and country_code together, or neither")
+            raise CampaignParameterError(
+                "product_name" if product_name is None else "country_code",
+                "is given without the other",
+                "give product_name and country_code together, or neither",
+            )
         params = {"product_name": product_name, "country_code": country_code} if product_name else None
         return self._request("GET", BALANCE_PATH, params=params, replay_safe=True)
 
@@ -295,7 +288,7 @@ class OctopushHook(BaseHook):
         self, method: str, path: str, *, replay_safe: bool, max_retries: int | None
     ) -> Generator[float | None, Response | Failure | None, Answer]:
         """The retry policy for one call, with this hook's settings and deadline."""
-        policy = RetryPolicy(
+        policy = RequestRetries(
             max_retries=self.settings.max_retries if max_retries is None else max_retries,
             backoff=self.retry_backoff,
             cap=self.max_retry_wait,
@@ -336,6 +329,8 @@ class OctopushHook(BaseHook):
                 outcome = self.session.request(
                     method, self.settings.base_url + path, params=params, json=json, timeout=self._timeout()
                 )
+            except _BAD_URL as err:
+                raise self._bad_url(err) from None
             except requests.RequestException as err:
                 outcome = Failure(type(err).__name__, _first_line(err), reached=not _never_sent(err))
 
@@ -368,9 +363,19 @@ class OctopushHook(BaseHook):
                 outcome = await client.request(
                     method, self.settings.base_url + path, params=params, json=json, timeout=self._timeout()
                 )
+            except (httpx.InvalidURL, httpx.UnsupportedProtocol) as err:
+                raise self._bad_url(err) from None
             except httpx.HTTPError as err:
                 never_sent = isinstance(err, (httpx.ConnectError, httpx.ConnectTimeout))
                 outcome = Failure(type(err).__name__, _first_line(err), reached=not never_sent)
+
+    def _bad_url(self, err: Exception) -> OctopushConnectionError:
+        """A URL no retry can fix: name the host field that makes it."""
+        return OctopushConnectionError(
+            f"Invalid Octopush connection {self.octopush_conn_id!r}: its API base URL {self.settings.base_url!r} "
+            f"cannot be used ({type(err).__name__}: {_first_line(err)}). Fix the connection's host: empty for "
+            "Octopush itself, or a full URL such as http://127.0.0.1:8765/v1/public."
+        )
 
     def _parse(self, answer: Answer, method: str, path: str, *, done_on_replay: int | None) -> dict[str, Any]:
         """The body of a success; the error that says what to do, otherwise. The API key never goes into it."""
@@ -418,6 +423,13 @@ class OctopushHook(BaseHook):
                 api_message=api_message,
             )
         hint = ERROR_HINTS.get(code or 0)
+        if code in REJECTED_CODES:
+            raise OctopushRejectedError(
+                f"{what}. What to do: {hint}, then clear the task (a retry would meet the same answer).",
+                status=status,
+                code=code,
+                api_message=api_message,
+            )
         if hint is None:
             hint = (
                 "a transient server failure persisted: retry later"
@@ -429,6 +441,15 @@ class OctopushHook(BaseHook):
     def _redact(self, text: str) -> str:
         """An answer may quote the request (a proxy's error page, an echoing server): never pass the key on."""
         return text.replace(self.settings.api_key, "***")
+
+
+# What requests raises for a URL that no retry can fix (they are ValueErrors, not network failures).
+_BAD_URL = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.InvalidHeader,
+)
 
 
 @cache

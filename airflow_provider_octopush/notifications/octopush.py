@@ -17,13 +17,21 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseNotifier
 
 from airflow_provider_octopush.connection import DEFAULT_CONN_ID
-from airflow_provider_octopush.validation import CAMPAIGN_PARAMETERS
+from airflow_provider_octopush.validation import (
+    CAMPAIGN_PARAMETERS,
+    check_literals,
+    parse_conn_id,
+    parse_limit,
+    parse_seconds,
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_octopush.hooks.octopush import OctopushHook
 
+# The campaign parameters a notifier takes: all but send_at (a notification calls now).
+NOTIFIER_PARAMETERS = tuple(name for name in CAMPAIGN_PARAMETERS if name != "send_at")
 # Left for the send or the cancel after the wait, and for the DAG processor's own parsing.
 SEND_RESERVE = 10.0
 HOST_MARGIN = 10.0
@@ -46,9 +54,12 @@ def notification_request_id(context: Context) -> str:
     ti = context.get("ti")
     dag_run = context.get("dag_run")
     run_id = _field(dag_run, "run_id") or _field(dag_run, "dag_run_id") or str(context.get("run_id"))
-    if ti is not None:
+    # A DAG callback's context also holds a "ti" (the run's last task instance, Airflow 3.1 to 3.3),
+    # but only it holds "reason": without this test a DAG-level and a task-level notifier on the same
+    # failure would share one request_id, and the second would be refused (code 120).
+    if ti is not None and "reason" not in context:
         return default_request_id(ti.dag_id, f"notify:{ti.task_id}:try{ti.try_number}", run_id, ti.map_index)
-    dag_id = _field(dag_run, "dag_id") or getattr(context.get("dag"), "dag_id", "?")
+    dag_id = _field(dag_run, "dag_id") or getattr(context.get("dag"), "dag_id", None) or str(getattr(ti, "dag_id", "?"))
     deadline = context.get("deadline")  # a Deadline Alert's context has it
     event = f"notify:deadline:{_field(deadline, 'id')}" if deadline else "notify:dag"
     return default_request_id(dag_id, event, run_id, -1)
@@ -80,7 +91,15 @@ class OctopushVoiceNotifier(BaseNotifier):
         cancelled and the callback fails. Default: ``timeout`` less 10 s for the send.
     """
 
-    template_fields = CAMPAIGN_PARAMETERS
+    template_fields = NOTIFIER_PARAMETERS
+    send_at = None  # a notification calls now
+    # The arguments that are not API parameters, as __init__ stores them, checked (for type checkers).
+    octopush_conn_id: str
+    max_cost: float | None
+    max_contacts: float | None
+    poll_interval: float
+    timeout: float | None
+    wait_timeout: float | None
 
     def __init__(
         self,
@@ -97,49 +116,43 @@ class OctopushVoiceNotifier(BaseNotifier):
         get_back_pressed_keys: bool | str | None = None,
         request_id: str | None = None,
         octopush_conn_id: str = DEFAULT_CONN_ID,
-        max_cost: float | None = None,
-        max_contacts: int | None = None,
-        poll_interval: float = 5.0,
-        timeout: float | None = None,
-        wait_timeout: float | None = None,
+        max_cost: float | str | None = None,
+        max_contacts: int | str | None = None,
+        poll_interval: float | str = 5.0,
+        timeout: float | str | None = None,
+        wait_timeout: float | str | None = None,
         context: Context | None = None,
     ) -> None:
         super().__init__(context)  # a Deadline Alert passes its context here
-        self.text = text
-        self.list_name = list_name
-        self.tag_name = tag_name
-        self.segmentation = segmentation
-        self.sender = sender
-        self.send_at = None  # a notification calls now
-        self.voice_gender = voice_gender
-        self.voice_language = voice_language
-        self.simulation_mode = simulation_mode
-        self.auto_remove_blacklisted_numbers = auto_remove_blacklisted_numbers
-        self.get_back_pressed_keys = get_back_pressed_keys
-        self.request_id = request_id
-        self.octopush_conn_id = octopush_conn_id
-        self.max_cost = max_cost
-        self.max_contacts = max_contacts
-        self.poll_interval = poll_interval
-        self.timeout = timeout
-        self.wait_timeout = wait_timeout
+        arguments = locals()
+        campaign = {name: arguments[name] for name in NOTIFIER_PARAMETERS}
+        # When the DAG file loads: a notifier that cannot work must not wait for the failure it reports.
+        check_literals(campaign)
+        vars(self).update(
+            campaign,
+            octopush_conn_id=parse_conn_id(octopush_conn_id),
+            max_cost=parse_limit("max_cost", max_cost),
+            max_contacts=parse_limit("max_contacts", max_contacts),
+            poll_interval=parse_seconds("poll_interval", poll_interval),
+            timeout=None if timeout is None else parse_seconds("timeout", timeout),
+            wait_timeout=None if wait_timeout is None else parse_seconds("wait_timeout", wait_timeout),
+        )
+        if self.timeout is not None:
+            self._budget()  # both bounds are known: check that they fit together now
 
     def _budget(self) -> tuple[float, float]:
         """The whole notification's time and the wait's, checked: (timeout, wait_timeout)."""
-        from airflow_provider_octopush.campaign import check_limits
         from airflow_provider_octopush.exceptions import CampaignParameterError
 
         timeout = default_timeout() if self.timeout is None else self.timeout
         wait_timeout = timeout - SEND_RESERVE if self.wait_timeout is None else self.wait_timeout
-        check_limits(self.max_cost, self.max_contacts, self.poll_interval, timeout)
-        check_limits(None, None, self.poll_interval, wait_timeout)
-        if wait_timeout >= timeout:
+        if wait_timeout >= timeout or wait_timeout <= 0:
             raise CampaignParameterError(
                 "wait_timeout",
-                f"{wait_timeout} s is not less than timeout {timeout} s",
-                "less than timeout, which must also hold the create and the send or cancel",
+                f"{wait_timeout:g} s does not fit in timeout {timeout:g} s",
+                "greater than 0 and less than timeout, which must also hold the create and the send or cancel",
             )
-        return float(timeout), float(wait_timeout)
+        return timeout, wait_timeout
 
     def _hook(self, timeout: float, wait_timeout: float) -> OctopushHook:
         from airflow_provider_octopush.hooks.octopush import OctopushHook
@@ -173,30 +186,33 @@ class OctopushVoiceNotifier(BaseNotifier):
             await hook.aclose()
 
     def _create_and_send(self, context: Context, hook: OctopushHook, wait_timeout: float) -> None:
-        from airflow_provider_octopush.campaign import cancel_quietly, send_if_allowed, wait_until_computed
+        from airflow_provider_octopush.campaign import (
+            describe_send,
+            send_if_allowed,
+            settled_on_failure,
+            wait_until_computed,
+        )
         from airflow_provider_octopush.hooks.octopush import ticket_from
         from airflow_provider_octopush.validation import is_unset, normalize_campaign
 
-        params = {name: getattr(self, name) for name in CAMPAIGN_PARAMETERS}
+        params = {name: getattr(self, name) for name in NOTIFIER_PARAMETERS}
         if is_unset(params["request_id"]):
             params["request_id"] = notification_request_id(context)
         payload = normalize_campaign(params)
         deadline = time.time() + wait_timeout
         ticket = ticket_from(hook.create_voice_campaign_on_list(**payload))
         self.log.info("Octopush notification campaign %s created, request_id %s", ticket, payload["request_id"])
-        try:
+        # A callback is not retried: whatever fails from here, nobody else would send or cancel it.
+        with settled_on_failure(hook, ticket, self.log, kept=lambda error: None):
             status = wait_until_computed(
                 hook, ticket, poll_interval=self.poll_interval, deadline=deadline, log=self.log
             )
-        except Exception:
-            cancel_quietly(hook, ticket, self.log)  # nobody would send it: a callback is not retried
-            raise
-        send_if_allowed(
-            hook,
-            status,
-            max_cost=self.max_cost,
-            max_contacts=self.max_contacts,
-            wait_timeout=wait_timeout,
-            log=self.log,
-        )
-        self.log.info("Octopush notification campaign %s sent", ticket)
+            answer = send_if_allowed(
+                hook,
+                status,
+                max_cost=self.max_cost,
+                max_contacts=self.max_contacts,
+                limit=f"wait_timeout={wait_timeout:g} s",
+                log=self.log,
+            )
+        self.log.info("%s (notification)", describe_send(ticket, answer))

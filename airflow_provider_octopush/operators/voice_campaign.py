@@ -10,16 +10,31 @@ hook and the rules, so that DAG files importing this module stay light.
 from __future__ import annotations
 
 import hashlib
+import operator
 import time
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
 from airflow_provider_octopush.connection import DEFAULT_CONN_ID
-from airflow_provider_octopush.validation import CAMPAIGN_PARAMETERS, DEFAULT_SEND_AT_GRACE
+from airflow_provider_octopush.validation import (
+    CAMPAIGN_PARAMETERS,
+    DEFAULT_SEND_AT_GRACE,
+    check_literals,
+    has_custom_jinja,
+    holds_template,
+    parse_bool,
+    parse_conn_id,
+    parse_grace,
+    parse_limit,
+    parse_policy,
+    parse_seconds,
+    parse_ticket,
+)
 from airflow_provider_octopush.version_compat import conf
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
     from datetime import datetime, timedelta
 
     from airflow.sdk import Context
@@ -27,6 +42,8 @@ if TYPE_CHECKING:
     from airflow_provider_octopush.campaign_memory import CampaignMemory
     from airflow_provider_octopush.hooks.octopush import OctopushHook
 
+# The campaign values out of __init__'s arguments, in one C call (DAG files hold hundreds of these tasks).
+_campaign_values = operator.itemgetter(*CAMPAIGN_PARAMETERS)
 RESPONSE_XCOM_KEY = "octopush_response"
 STATUS_XCOM_KEY = "octopush_status"
 SEND_XCOM_KEY = "octopush_send"
@@ -83,13 +100,13 @@ class VoiceCampaignOperator(BaseOperator):
     template_fields = CAMPAIGN_PARAMETERS
     template_ext = ()
     ui_color = "#f2e6ff"
-    # The arguments that are not API parameters, as __init__ stores them (for type checkers).
+    # The arguments that are not API parameters, as __init__ stores them, checked (for type checkers).
     octopush_conn_id: str
     send_at_grace: timedelta
     on_past_send_at: str
     send: bool
     max_cost: float | None
-    max_contacts: int | None
+    max_contacts: float | None
     poll_interval: float
     wait_timeout: float
     deferrable: bool
@@ -112,133 +129,151 @@ class VoiceCampaignOperator(BaseOperator):
         get_back_pressed_keys: bool | str | None = None,
         request_id: str | None = None,
         octopush_conn_id: str = DEFAULT_CONN_ID,
-        send_at_grace: timedelta = DEFAULT_SEND_AT_GRACE,
+        send_at_grace: timedelta | float = DEFAULT_SEND_AT_GRACE,
         on_past_send_at: str = "fail",
-        send: bool = False,
-        max_cost: float | None = None,
-        max_contacts: int | None = None,
-        poll_interval: float = DEFAULT_POLL_INTERVAL,
-        wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
+        send: bool | str = False,
+        max_cost: float | str | None = None,
+        max_contacts: int | str | None = None,
+        poll_interval: float | str = DEFAULT_POLL_INTERVAL,
+        wait_timeout: float | str = DEFAULT_WAIT_TIMEOUT,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        campaign = dict(zip(CAMPAIGN_PARAMETERS, _campaign_values(locals()), strict=True))
+        # At DAG load, so that a bad value is an import error in the UI, never a failure after a create.
+        check_literals(campaign, custom_jinja=has_custom_jinja(kwargs.get("dag")))
         # Stored through vars(): while __init__ runs, BaseOperator.__setattr__ only looks for a
         # converter (none of these names has one); the init kwargs and XComArg dependencies are
         # recorded by the wrapper around __init__ once it returns. The plain assignment costs about
         # a microsecond an attribute at every DAG parse, and DAG files hold hundreds of these tasks
         # (benchmarks/run.py). Assignments after __init__ go through __setattr__ as usual.
         vars(self).update(
-            text=text,
-            list_name=list_name,
-            tag_name=tag_name,
-            segmentation=segmentation,
-            sender=sender,
-            send_at=send_at,
-            voice_gender=voice_gender,
-            voice_language=voice_language,
-            simulation_mode=simulation_mode,
-            auto_remove_blacklisted_numbers=auto_remove_blacklisted_numbers,
-            get_back_pressed_keys=get_back_pressed_keys,
-            request_id=request_id,
-            octopush_conn_id=octopush_conn_id,
-            send_at_grace=send_at_grace,
-            on_past_send_at=on_past_send_at,
-            send=send,
-            max_cost=max_cost,
-            max_contacts=max_contacts,
-            poll_interval=poll_interval,
-            wait_timeout=wait_timeout,
-            deferrable=deferrable,
+            campaign,
+            octopush_conn_id=parse_conn_id(octopush_conn_id),
+            send_at_grace=parse_grace(send_at_grace),
+            on_past_send_at=parse_policy(on_past_send_at),
+            send=parse_bool("send", send),
+            max_cost=parse_limit("max_cost", max_cost),
+            max_contacts=parse_limit("max_contacts", max_contacts),
+            poll_interval=parse_seconds("poll_interval", poll_interval),
+            wait_timeout=parse_seconds("wait_timeout", wait_timeout),
+            deferrable=parse_bool("deferrable", deferrable),
         )
 
     def execute(self, context: Context) -> str:
         import pendulum
 
-        from airflow_provider_octopush.campaign import check_limits
         from airflow_provider_octopush.campaign_memory import CampaignMemory
         from airflow_provider_octopush.exceptions import CampaignParameterError
         from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
         from airflow_provider_octopush.validation import is_unset, normalize_campaign, resolve_send_at
-        from airflow_provider_octopush.version_compat import AirflowFailException, AirflowSkipException
+        from airflow_provider_octopush.version_compat import AirflowSkipException
 
         ti = context["ti"]
         params = {name: getattr(self, name) for name in CAMPAIGN_PARAMETERS}
         if is_unset(params["request_id"]):
             params["request_id"] = default_request_id(ti.dag_id, ti.task_id, ti.run_id, ti.map_index)
         try:
-            if self.send:
-                check_limits(self.max_cost, self.max_contacts, self.poll_interval, self.wait_timeout)
             decision = resolve_send_at(
                 normalize_campaign(params),
                 now=pendulum.now("UTC"),
                 grace=self.send_at_grace,
                 on_past_send_at=self.on_past_send_at,
             )
-        except CampaignParameterError as err:
-            # A retry renders the same values: fail now rather than burn the retries.
-            raise AirflowFailException(f"{err} Nothing was sent to Octopush.") from None
+        except CampaignParameterError as err:  # a no-retry error: a retry renders the same values
+            err.args = (f"{err} Nothing was sent to Octopush.",)
+            raise
         if decision.skip_reason:
             raise AirflowSkipException(decision.skip_reason)
         if decision.warning:
             self.log.warning("Octopush: %s", decision.warning)
         payload = decision.payload
         request_id = payload["request_id"]
-        memory = CampaignMemory(context)
+        memory = CampaignMemory(context, self.log)
         hook = OctopushHook(self.octopush_conn_id)
         try:
             ticket = memory.ticket_for(request_id)
+            response = None
             if ticket is None:
                 target = ", ".join(f"{key} {payload[key]!r}" for key in ("list_name", "tag_name") if key in payload)
                 self.log.info("Creating an Octopush voice campaign on %s, request_id %s", target, request_id)
                 response = hook.create_voice_campaign_on_list(**payload)
                 ticket = ticket_from(response)
-                memory.remember_created(ticket, request_id)  # first, so that a retry finds it whatever happens next
                 self.log.info("Octopush voice campaign created: ticket %s, request_id %s", ticket, request_id)
-                ti.xcom_push(key=RESPONSE_XCOM_KEY, value=response)
             else:
                 self.log.info(
                     "Resuming Octopush campaign %s, created by an earlier try of this task (request_id %s)",
                     ticket,
                     request_id,
                 )
-            ti.xcom_push(key="return_value", value=ticket)  # now, so that a failure later still shows it
-            if not self.send:
-                return ticket
-            sent = memory.sent_answer(ticket)
-            if sent is not None:
-                self.log.info("Octopush campaign %s was sent by an earlier try; not sending it again", ticket)
-                ti.xcom_push(key=SEND_XCOM_KEY, value=sent)
-                return ticket
-            self._pending_ticket = ticket
-            deadline = time.time() + self.wait_timeout
-            if self.deferrable:
-                self._defer(ticket, deadline)
-            return self._send_when_computed(context, hook, ticket, memory, deadline=deadline)
+            with self._guard(hook, ticket, memory):
+                if response is not None:
+                    memory.remember_created(ticket, request_id)  # first, so that a retry finds it
+                    ti.xcom_push(key=RESPONSE_XCOM_KEY, value=response)
+                ti.xcom_push(key="return_value", value=ticket)  # now, so that a failure later still shows it
+                if not self.send:
+                    return ticket
+                sent = memory.sent_answer(ticket)
+                if sent is not None:
+                    self.log.info("Octopush campaign %s was sent by an earlier try; not sending it again", ticket)
+                    ti.xcom_push(key=SEND_XCOM_KEY, value=sent)
+                    return ticket
+                deadline, limit = self._deadline(ti)
+                if self.deferrable:
+                    self._defer(ticket, deadline, limit)
+                return self._send_when_computed(context, hook, ticket, memory, limit, deadline=deadline)
         finally:
             hook.close()
 
-    def _defer(self, ticket: str, deadline: float) -> None:
+    def _deadline(self, ti: Any) -> tuple[float, str]:
+        """When the wait must end, and which limit sets it: ``wait_timeout``, or ``execution_timeout``
+        if that runs out first (Airflow does not enforce it across a deferral)."""
+        deadline, limit = time.time() + self.wait_timeout, f"wait_timeout={self.wait_timeout:g} s"
+        if self.execution_timeout is not None:
+            started = ti.start_date.timestamp() if getattr(ti, "start_date", None) else time.time()
+            ends = started + self.execution_timeout.total_seconds()
+            if ends < deadline:
+                deadline, limit = ends, f"execution_timeout={self.execution_timeout.total_seconds():g} s"
+        return deadline, limit
+
+    def _guard(self, hook: OctopushHook, ticket: str, memory: CampaignMemory) -> AbstractContextManager[None]:
+        """Everything after the create runs under this: whatever fails, the campaign is cancelled or left to a retry."""
+        from airflow_provider_octopush.campaign import settled_on_failure
+
+        self._pending_ticket = ticket
+
+        def kept(error: BaseException) -> str | None:
+            self._pending_ticket = None  # settled here; on_kill has nothing left to do
+            if self._killed:
+                return "on_kill cancelled it"
+            return "the next try resumes it" if memory.leave_to_next_try(error) else None
+
+        return settled_on_failure(hook, ticket, self.log, kept=kept)
+
+    def _defer(self, ticket: str, deadline: float, limit: str) -> None:
         from airflow_provider_octopush.triggers.voice_campaign import VoiceCampaignComputedTrigger
 
         self.log.info("Waiting in the triggerer for Octopush to compute campaign %s", ticket)
         self.defer(
             trigger=VoiceCampaignComputedTrigger(
-                ticket, self.octopush_conn_id, self.poll_interval, deadline, cancel_on_kill=True
+                ticket, self.octopush_conn_id, self.poll_interval, deadline, cancel_on_kill=True, limit=limit
             ),
             method_name="execute_complete",
         )
 
-    def execute_complete(self, context: Context, event: dict[str, Any]) -> str:
+    def execute_complete(self, context: Context, event: dict[str, Any], limit: str = "wait_timeout") -> str:
         """Resume after the trigger: the event says what Octopush computed (or what failed); guard and send."""
         from airflow_provider_octopush.campaign_memory import CampaignMemory
         from airflow_provider_octopush.hooks.octopush import OctopushHook
 
         ticket = event["ticket_number"]
-        self._pending_ticket = ticket
+        memory = CampaignMemory(context, self.log)
         hook = OctopushHook(self.octopush_conn_id)
         try:
-            return self._send_when_computed(context, hook, ticket, CampaignMemory(context), event=event)
+            with self._guard(hook, ticket, memory):
+                limit = event.get("limit") or f"wait_timeout={self.wait_timeout:g} s"
+                return self._send_when_computed(context, hook, ticket, memory, limit, event=event)
         finally:
             hook.close()
 
@@ -248,56 +283,33 @@ class VoiceCampaignOperator(BaseOperator):
         hook: OctopushHook,
         ticket: str,
         memory: CampaignMemory,
+        limit: str,
         *,
         deadline: float | None = None,
         event: dict[str, Any] | None = None,
     ) -> str:
-        """Wait here until ``deadline`` (or read the trigger's ``event``), then guard and send.
-
-        A failure while waiting cancels the campaign, unless a retry will resume it (see
-        :meth:`CampaignMemory.leave_to_next_try`): then it is left to that retry.
-        """
+        """Wait here until ``deadline`` (or read the trigger's ``event``), then guard and send."""
         from airflow_provider_octopush.campaign import (
-            cancel_quietly,
+            describe_send,
             send_if_allowed,
             status_from_event,
             wait_until_computed,
         )
 
-        try:
-            if event is not None:
-                status = status_from_event(event)
-            else:
-                assert deadline is not None
-                status = wait_until_computed(
-                    hook, ticket, poll_interval=self.poll_interval, deadline=deadline, log=self.log
-                )
-        except Exception as err:
-            if self._killed:  # on_kill cancelled it; the wait then fails on the cancelled campaign
-                from airflow_provider_octopush.version_compat import AirflowException
-
-                raise AirflowException(f"Task killed while waiting: campaign {ticket} was cancelled") from None
-            self._pending_ticket = None
-            if memory.leave_to_next_try(err):
-                self.log.warning(
-                    "Waiting for Octopush campaign %s failed; it is left to the next try, which resumes it", ticket
-                )
-            else:
-                cancel_quietly(hook, ticket, self.log)  # created here, never to be sent by this task
-            raise
+        if event is not None:
+            status = status_from_event(event)
+        else:
+            assert deadline is not None
+            status = wait_until_computed(
+                hook, ticket, poll_interval=self.poll_interval, deadline=deadline, log=self.log
+            )
         context["ti"].xcom_push(key=STATUS_XCOM_KEY, value=status.figures())
-        self._pending_ticket = None  # from here on, the send (or its guard's cancel) is under way
         answer = send_if_allowed(
-            hook,
-            status,
-            max_cost=self.max_cost,
-            max_contacts=self.max_contacts,
-            wait_timeout=self.wait_timeout,
-            log=self.log,
+            hook, status, max_cost=self.max_cost, max_contacts=self.max_contacts, limit=limit, log=self.log
         )
         memory.remember_sent(ticket, answer)
         context["ti"].xcom_push(key=SEND_XCOM_KEY, value=answer)
-        self.log.info("Octopush campaign %s sent; sending date %s", ticket, answer.get("sending_date"))
+        self.log.info("%s", describe_send(ticket, answer))
         return ticket
 
     def on_kill(self) -> None:
@@ -324,23 +336,18 @@ class _TicketOperator(BaseOperator):
 
     def __init__(self, *, ticket_number: str, octopush_conn_id: str = DEFAULT_CONN_ID, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if not holds_template(ticket_number):
+            parse_ticket(ticket_number)  # at DAG load: an empty literal ticket can never work
         self.ticket_number = ticket_number
-        self.octopush_conn_id = octopush_conn_id
+        self.octopush_conn_id = parse_conn_id(octopush_conn_id)
 
     def _call(self, method: str) -> dict[str, Any]:
-        from airflow_provider_octopush.exceptions import CampaignParameterError
         from airflow_provider_octopush.hooks.octopush import OctopushHook
 
-        if not isinstance(self.ticket_number, str) or not self.ticket_number.strip():
-            raise CampaignParameterError(
-                "ticket_number",
-                f"got {self.ticket_number!r}",
-                "the ticket of a prepared campaign, a non-empty string such as 'voice_5f3fbce61266e' "
-                "(check the task or XCom it is pulled from)",
-            )
+        ticket = parse_ticket(self.ticket_number)
         hook = OctopushHook(self.octopush_conn_id)
         try:
-            return getattr(hook, method)(self.ticket_number.strip())
+            return getattr(hook, method)(ticket)
         finally:
             hook.close()
 
@@ -352,8 +359,10 @@ class SendVoiceCampaignOperator(_TicketOperator):
     """
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_octopush.campaign import describe_send
+
         answer = self._call("send_voice_campaign")
-        self.log.info("Octopush campaign %s sent; sending date %s", self.ticket_number, answer.get("sending_date"))
+        self.log.info("%s", describe_send(self.ticket_number, answer))
         return answer
 
 
@@ -365,4 +374,4 @@ class CancelVoiceCampaignOperator(_TicketOperator):
 
     def execute(self, context: Context) -> None:
         self._call("cancel_voice_campaign")
-        self.log.info("Octopush campaign %s cancelled", self.ticket_number)
+        self.log.info("Octopush campaign %s cancelled", parse_ticket(self.ticket_number))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
 from airflow_provider_octopush.connection import DEFAULT_CONN_ID
+from airflow_provider_octopush.validation import holds_template, parse_bool, parse_conn_id, parse_ticket
 from airflow_provider_octopush.version_compat import conf
 
 if TYPE_CHECKING:
@@ -42,9 +43,11 @@ class VoiceCampaignReadySensor(BaseSensorOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if not holds_template(ticket_number):
+            parse_ticket(ticket_number)  # at DAG load: an empty literal ticket can never work
         self.ticket_number = ticket_number
-        self.octopush_conn_id = octopush_conn_id
-        self.deferrable = deferrable
+        self.octopush_conn_id = parse_conn_id(octopush_conn_id)
+        self.deferrable = parse_bool("deferrable", deferrable)
 
     def execute(self, context: Context) -> Any:
         if not self.deferrable:
@@ -53,7 +56,7 @@ class VoiceCampaignReadySensor(BaseSensorOperator):
 
         self.defer(
             trigger=VoiceCampaignComputedTrigger(
-                self.ticket_number, self.octopush_conn_id, self.poke_interval, time.time() + self.timeout
+                parse_ticket(self.ticket_number), self.octopush_conn_id, self.poke_interval, time.time() + self.timeout
             ),
             method_name="execute_complete",
         )
@@ -64,18 +67,19 @@ class VoiceCampaignReadySensor(BaseSensorOperator):
 
         hook = OctopushHook(self.octopush_conn_id)
         try:
-            status = poll_status(hook, self.ticket_number)
+            status = poll_status(hook, parse_ticket(self.ticket_number))
         finally:
             hook.close()
         return self._judge(status)
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
         from airflow_provider_octopush.campaign import status_from_event
-        from airflow_provider_octopush.version_compat import AirflowSensorTimeout
+        from airflow_provider_octopush.exceptions import CampaignNotReady
 
         if event["outcome"] == "timeout":
-            raise AirflowSensorTimeout(
-                f"Octopush campaign {self.ticket_number} was not computed within {self.timeout} s"
+            raise CampaignNotReady(
+                f"Octopush campaign {event['ticket_number']} was not computed within the sensor's timeout "
+                f"({self.timeout:g} s); it stays prepared: send it later, or cancel it."
             )
         return self._judge(status_from_event(event)).xcom_value  # "computed": never still computing
 

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 import httpx  # noqa: F401 - imported here, with the module, so that no first poll imports it inside the loop
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from airflow_provider_octopush.campaign import as_status_error, cancel_refused
+from airflow_provider_octopush.exceptions import to_event
 from airflow_provider_octopush.hooks.octopush import OctopushHook
 from airflow_provider_octopush.octopush_api import COMPUTING
 
@@ -33,9 +35,13 @@ class VoiceCampaignComputedTrigger(BaseTrigger):
     :param deadline: epoch seconds; absolute, so that a restarted trigger keeps the same bound.
     :param cancel_on_kill: cancel the campaign when a user kills the deferred task (mark failed,
         mark success, clear): for the operator that created it, not for a sensor watching it.
+    :param limit: which limit set ``deadline`` (e.g. ``"execution_timeout=600 s"``), handed back in
+        the event so that the resumed task can say which one ran out.
 
     The event's payload: ``{"ticket_number", "outcome": "computed" | "timeout" | "error",
-    "response": <last status answer> | None, "message": <error text> | None}``. Every failure,
+    "response": <last status answer> | None, "error": <the error> | None, "limit"}``, the error as
+    :func:`~airflow_provider_octopush.exceptions.to_event` describes it (class, text, HTTP
+    status, Octopush code), so that the resumed task raises the same class. Every failure,
     whatever its kind (the connection missing in the triggerer, TLS, a bug), becomes an
     "error" event, so that the task always resumes and decides what happens to the campaign.
     """
@@ -47,8 +53,10 @@ class VoiceCampaignComputedTrigger(BaseTrigger):
         poll_interval: float,
         deadline: float,
         cancel_on_kill: bool = False,
+        limit: str = "the deadline",
     ) -> None:
         super().__init__()
+        self.limit = limit
         self.ticket_number = ticket_number
         self.octopush_conn_id = octopush_conn_id
         self.poll_interval = poll_interval
@@ -64,12 +72,21 @@ class VoiceCampaignComputedTrigger(BaseTrigger):
                 "poll_interval": self.poll_interval,
                 "deadline": self.deadline,
                 "cancel_on_kill": self.cancel_on_kill,
+                "limit": self.limit,
             },
         )
 
-    def _event(self, outcome: str, response: dict[str, Any] | None = None, message: str | None = None) -> TriggerEvent:
+    def _event(
+        self, outcome: str, response: dict[str, Any] | None = None, error: dict[str, Any] | None = None
+    ) -> TriggerEvent:
         return TriggerEvent(
-            {"ticket_number": self.ticket_number, "outcome": outcome, "response": response, "message": message}
+            {
+                "ticket_number": self.ticket_number,
+                "outcome": outcome,
+                "response": response,
+                "error": error,
+                "limit": self.limit,
+            }
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
@@ -91,7 +108,7 @@ class VoiceCampaignComputedTrigger(BaseTrigger):
         except asyncio.CancelledError:
             raise  # the triggerer stops this trigger (restart, user kill): not a failure of the campaign
         except Exception as err:  # anything: the resumed task must learn of it, or the campaign stays prepared
-            yield self._event("error", message=f"{type(err).__name__}: {err}")
+            yield self._event("error", error=to_event(as_status_error(self.ticket_number, err)))
         finally:
             await hook.aclose()
 
@@ -108,10 +125,6 @@ class VoiceCampaignComputedTrigger(BaseTrigger):
             await hook.acancel_voice_campaign(self.ticket_number)
             self.log.info("Task killed while waiting: Octopush campaign %s cancelled", self.ticket_number)
         except Exception as err:  # logged, never raised: the kill goes on regardless
-            self.log.error(
-                "Could not cancel Octopush campaign %s: %s. Cancel it in the Octopush web interface.",
-                self.ticket_number,
-                err,
-            )
+            cancel_refused(self.ticket_number, err, self.log)
         finally:
             await hook.aclose()

@@ -327,18 +327,22 @@ def test_a_triggerer_without_the_connection_ends_in_a_cancel(stack: Stack) -> No
     assert "octopush_default" in json.dumps(log) and ti["state"] == "failed"
 
 
-def test_a_dag_level_callback_phones_once_from_the_dag_processor(stack: Stack) -> None:
+def test_a_dag_level_and_a_task_level_callback_on_one_failure_each_phone_once(stack: Stack) -> None:
+    """The DAG processor runs the DAG's notifier with the last task instance in its context (Airflow 3.1-3.3), the
+    worker the task's: each its own request_id, so neither is refused as the other's duplicate (code 120)."""
     wait_for("rs_dag_callback", lambda: stack.dag_ready("rs_dag_callback"), timeout=180)
     run_id = stack.trigger("rs_dag_callback")
     assert stack.wait_run("rs_dag_callback", run_id, timeout=300) == "failed"
-    sent = wait_for(
-        "the DAG processor to run the callback",
-        lambda: [c for c in campaigns_where(stack.sandbox, list_name="on-call") if c["status"] == "sent"],
-        timeout=180,
-        interval=2,
-    )
-    assert len(campaigns_where(stack.sandbox, list_name="on-call")) == 1
-    assert sent[0]["payload"]["text"] == "DAG rs_dag_callback failed" and sent[0]["send_calls"] == 1
+
+    def both_sent() -> list[dict] | None:
+        sent = [c for c in campaigns_where(stack.sandbox, list_name="on-call") if c["status"] == "sent"]
+        return sent if len(sent) == 2 else None
+
+    sent = wait_for("both callbacks to phone", both_sent, timeout=180, interval=2)
+    assert sorted(c["payload"]["text"] for c in sent) == ["DAG rs_dag_callback failed", "Task load failed"]
+    assert len({c["request_id"] for c in sent}) == 2 and all(c["send_calls"] == 1 for c in sent)
+    creates = [r for r in stack.sandbox.requests("/voice-campaign-on-list/create") if "on-call" in r["body"]]
+    assert len(creates) == 2  # no create was refused as a duplicate
 
 
 @pytest.mark.skipif(not AIRFLOW_V_3_3_PLUS, reason="the Deadline Alert example runs on the 3.3 stack")

@@ -62,11 +62,18 @@ with DAG("rs_deferred_kill", schedule=None, start_date=START) as rs_deferred_kil
         poll_interval=1,
     )
 
-# A DAG-level failure callback: the DAG processor runs it.
+# A DAG-level failure callback (the DAG processor runs it) and a task-level one (the worker runs it) on the
+# same failure: two events, two request_ids, two calls.
 with DAG(
     "rs_dag_callback",
     schedule=None,
     start_date=START,
     on_failure_callback=OctopushVoiceNotifier(list_name="on-call", text="DAG {{ dag.dag_id }} failed", poll_interval=1),
 ) as rs_dag_callback:
-    BashOperator(task_id="load", bash_command="exit 1")
+    BashOperator(
+        task_id="load",
+        bash_command="exit 1",
+        on_failure_callback=OctopushVoiceNotifier(
+            list_name="on-call", text="Task {{ ti.task_id }} failed", poll_interval=1
+        ),
+    )

@@ -73,7 +73,7 @@ def retry_delay(attempt: int, backoff: float, cap: float, retry_after: str | Non
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
+class RequestRetries:
     """``max_retries`` retries of transient failures, the first after about ``backoff`` s, none longer than ``cap``.
 
     With a ``deadline`` (epoch seconds), a retry that would start after it is not made.
