@@ -168,3 +168,30 @@ def test_an_error_crosses_a_deferral_with_its_class_and_figures(error: OctopushE
     assert type(rebuilt) is type(error)
     assert (rebuilt.status, rebuilt.code, rebuilt.api_message) == (error.status, error.code, error.api_message)
     assert str(rebuilt) == f"Reading the status failed: {error}"
+
+
+def test_readme_code_table_is_the_code_list() -> None:
+    """README's table of Octopush codes says what octopush_api.py does: the hint, and whether Airflow retries."""
+    from pathlib import Path
+
+    from airflow_provider_octopush.octopush_api import (
+        CODE_BAD_LOGIN,
+        CODE_DUPLICATE_REQUEST,
+        ERROR_HINTS,
+        REJECTED_CODES,
+    )
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    table = readme.split("| code | what to do | task retried | error |")[1].split("\n\n")[0]
+    seen: set[int] = set()
+    for line in table.strip().splitlines()[1:]:
+        codes_cell, hint, retried, _ = (cell.strip() for cell in line.strip("|").split("|"))
+        for part in codes_cell.split(","):
+            first, _, last = part.strip().partition("-")
+            for code in range(int(first), int(last or first) + 1):
+                seen.add(code)
+                if code in ERROR_HINTS:
+                    assert hint == ERROR_HINTS[code], code
+                no_retry = code in REJECTED_CODES or code in (CODE_BAD_LOGIN, CODE_DUPLICATE_REQUEST)
+                assert retried == ("no" if no_retry else "yes") or retried == "-", code
+    assert seen >= set(ERROR_HINTS) | REJECTED_CODES

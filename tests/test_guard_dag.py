@@ -9,7 +9,7 @@ import pytest
 from conftest import task_instance
 
 from airflow_provider_octopush import campaign
-from airflow_provider_octopush.operators.voice_campaign import STATUS_XCOM_KEY
+from airflow_provider_octopush.operators.voice_campaign import SEND_XCOM_KEY, STATUS_XCOM_KEY
 from airflow_provider_octopush.version_compat import AIRFLOW_V_3_3_PLUS
 
 if TYPE_CHECKING:
@@ -42,18 +42,23 @@ def fail_the_send(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> str:
     return "code 999: refused"
 
 
-def fail_the_xcom_push(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> str:
+def break_xcom_push(monkeypatch: pytest.MonkeyPatch, broken_key: str) -> str:
+    """Pushes of ``broken_key`` fail, as with an XCom backend that is down; others go through."""
     from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
 
     push = RuntimeTaskInstance.xcom_push
 
     def broken(self: Any, key: str, value: Any) -> None:
-        if key == STATUS_XCOM_KEY:
+        if key == broken_key:
             raise RuntimeError("the XCom backend is down")
         push(self, key, value)
 
     monkeypatch.setattr(RuntimeTaskInstance, "xcom_push", broken)
     return "the XCom backend is down"
+
+
+def fail_the_xcom_push(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> str:
+    return break_xcom_push(monkeypatch, STATUS_XCOM_KEY)
 
 
 STEPS = {
@@ -89,16 +94,7 @@ def test_prepare_only_cancels_what_it_cannot_hand_over(
     octopush_conn: Sandbox, make_dag: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """send=False: the ticket is the task's whole result; a try that cannot push it leaves nothing prepared."""
-    from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
-
-    push = RuntimeTaskInstance.xcom_push
-
-    def broken(self: Any, key: str, value: Any) -> None:
-        if key == "return_value":
-            raise RuntimeError("the XCom backend is down")
-        push(self, key, value)
-
-    monkeypatch.setattr(RuntimeTaskInstance, "xcom_push", broken)
+    break_xcom_push(monkeypatch, "return_value")
     run = make_dag('list_name="staff", text="Hello"').test()
     assert run.state == "failed"
     assert [item["status"] for item in octopush_conn.campaigns()] == ["cancelled"]
@@ -108,16 +104,7 @@ def test_a_cancel_after_the_send_went_through_says_so_without_error(
     octopush_conn: Sandbox, make_dag: Any, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """The send answered, then the last step failed: the guard's cancel meets 132, which is no error to report."""
-    from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
-
-    push = RuntimeTaskInstance.xcom_push
-
-    def broken(self: Any, key: str, value: Any) -> None:
-        if key == "octopush_send":
-            raise RuntimeError("the XCom backend is down")
-        push(self, key, value)
-
-    monkeypatch.setattr(RuntimeTaskInstance, "xcom_push", broken)
+    break_xcom_push(monkeypatch, SEND_XCOM_KEY)
     octopush_conn.configure(computation_delay=0)
     run = make_dag(SEND).test()
     assert run.state == "failed"

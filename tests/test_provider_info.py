@@ -45,10 +45,13 @@ def test_every_listed_module_and_class_imports() -> None:
 
 def test_airflow_finds_the_hook_under_the_connection_type() -> None:
     """What Airflow's own providers manager makes of the hook: it skips a hook missing any required attribute."""
-    from airflow.providers_manager import ProvidersManager
+    try:  # Airflow 3.2+: where a task's runtime looks hooks up
+        from airflow.sdk.providers_manager_runtime import ProvidersManagerTaskRuntime as Manager
+    except ImportError:  # Airflow 3.1
+        from airflow.providers_manager import ProvidersManager as Manager  # type: ignore[assignment]
 
     (conn_type,) = get_provider_info()["connection-types"]
-    hook = ProvidersManager().hooks[conn_type["connection-type"]]
+    hook = Manager().hooks[conn_type["connection-type"]]
     assert hook is not None, "Airflow dropped the hook"
     assert hook.hook_class_name == conn_type["hook-class-name"]
     assert (hook.connection_id_attribute_name, hook.hook_name) == (OctopushHook.conn_name_attr, conn_type["hook-name"])
