@@ -1,9 +1,11 @@
-"""Prepare a campaign, let it be computed and reviewed, then send it.
+"""Prepare a campaign, wait until Octopush has computed it, then send it from a separate task.
 
-The sensor waits until Octopush has computed the campaign and pushes its figures
-(contacts, cost, duration) to XCom, where a reviewer sees them; the send task takes the
-ticket from XCom. Put an approval step (e.g. a human-in-the-loop operator) between
-``ready`` and ``send`` when a person must say yes; ``cancel`` is the way out.
+Three tasks instead of one ``send=True`` operator, so that each step shows on its own in
+the grid: the sensor pushes the computed figures (contacts, cost, duration) to XCom,
+where they can be read in the UI, and the send task takes the ticket from XCom. Nothing
+here stops the send: to have a person agree first, put an approval step between
+``ready`` and ``send``; ``CancelVoiceCampaignOperator`` withdraws a campaign that must
+not go out.
 """
 
 from __future__ import annotations

@@ -47,6 +47,10 @@ def empty_login(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Any:
     return create(OctopushHook())
 
 
+def missing_connection(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Any:
+    return create(OctopushHook("octopush_nowhere"))
+
+
 def malformed_host(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("AIRFLOW_CONN_OCTOPUSH_DEFAULT", connection_json("http://exa mple.com:80x/v1"))
     return create(OctopushHook(retry_backoff=0.01))
@@ -92,6 +96,7 @@ SCENARIOS = {
     "half a balance query": (half_a_balance_query, "CampaignParameterError", False),
     "a connection without login": (empty_login, "OctopushConnectionError", False),
     "a malformed host": (malformed_host, "OctopushConnectionError", False),
+    "a connection that does not exist": (missing_connection, "OctopushConnectionError", False),
     "a wrong key": (wrong_key, "OctopushAuthError", False),
     "a repeated request_id": (duplicate, "OctopushDuplicateRequestError", False),
     "no credit (105)": (refused_for_good(105), "OctopushRejectedError", False),

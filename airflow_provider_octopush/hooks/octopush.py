@@ -52,6 +52,7 @@ from airflow_provider_octopush.octopush_api import (
 )
 from airflow_provider_octopush.request_retries import TRANSIENT_STATUSES, Answer, Failure, RequestRetries
 from airflow_provider_octopush.validation import normalize_campaign
+from airflow_provider_octopush.version_compat import AirflowNotFoundException
 
 if TYPE_CHECKING:
     import ssl
@@ -125,7 +126,18 @@ class OctopushHook(BaseHook):
     @cached_property
     def settings(self) -> OctopushSettings:
         """The connection, read and validated once per hook."""
-        return self._settings_from(self.get_connection(self.octopush_conn_id))
+        try:
+            conn = self.get_connection(self.octopush_conn_id)
+        except AirflowNotFoundException:
+            raise self._missing_connection() from None
+        return self._settings_from(conn)
+
+    def _missing_connection(self) -> OctopushConnectionError:
+        return OctopushConnectionError(
+            f"The Octopush connection {self.octopush_conn_id!r} is not defined where this runs (a worker, the "
+            "triggerer or the DAG processor): add it there (Admin > Connections, AIRFLOW_CONN_"
+            f"{self.octopush_conn_id.upper()}, or a secrets backend), then clear the task."
+        )
 
     async def aload_settings(self) -> OctopushSettings:
         """Read the connection without blocking an event loop (for triggers); cached like ``settings``.
@@ -134,7 +146,11 @@ class OctopushHook(BaseHook):
         takes tens of milliseconds, too long for an event loop shared by hundreds of triggers.
         """
         if "settings" not in self.__dict__:
-            self.__dict__["settings"] = self._settings_from(await self.aget_connection(self.octopush_conn_id))
+            try:
+                conn = await self.aget_connection(self.octopush_conn_id)
+            except AirflowNotFoundException:
+                raise self._missing_connection() from None
+            self.__dict__["settings"] = self._settings_from(conn)
         await asyncio.to_thread(_tls_context)
         return self.settings
 
