@@ -132,6 +132,8 @@ def test_bad_rendered_input_fails_before_any_http_call(
     assert octopush_conn.requests() == []
     output = capfd.readouterr().out
     assert f"Parameter '{parameter}'" in output and "Rule:" in output and "Nothing was sent" in output
+    # raised as itself (an OctopushError, no retry), not re-wrapped in a bare AirflowFailException
+    assert f"CampaignParameterError: Parameter '{parameter}'" in output
 
 
 PAST = 'send_at="{{ data_interval_end - macros.timedelta(hours=2) }}"'
