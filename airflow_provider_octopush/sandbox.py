@@ -12,7 +12,8 @@ bug shows up as an error instead of a quietly different campaign.
 
 Test hooks under ``/_sandbox/`` (no auth, loopback only): ``GET campaigns``,
 ``GET requests``, ``POST faults`` (inject failures into the next requests),
-``POST config`` (computation delay, contacts, cost, outcome) and ``POST reset``.
+``POST config`` (computation delay, contacts, cost, outcome), ``POST finish`` (every campaign still
+being computed is computed now) and ``POST reset``.
 Run ``octopush-sandbox --help``. Never imported by the hook or operator.
 """
 
@@ -23,7 +24,7 @@ import json
 import secrets
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import IO, Any
 from urllib.parse import parse_qs, urlsplit
@@ -321,6 +322,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
             with state.lock:
                 state.behaviour = Behaviour(**{**asdict(state.behaviour), **json.loads(raw or b"{}")})
                 self._send(200, asdict(state.behaviour))
+        elif (method, what) == ("POST", "finish"):
+            with state.lock:  # every campaign still being computed is computed now: tests end a "hold" this way
+                finished = [c for c in state.campaigns.values() if c.status == COMPUTING]
+                for campaign in finished:
+                    campaign.behaviour = replace(campaign.behaviour, computation_delay=0.0)
+                self._send(200, {"finished": len(finished)})
         elif (method, what) == ("POST", "reset"):
             state.reset()
             self._send(200, {"reset": True})

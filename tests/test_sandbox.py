@@ -87,3 +87,14 @@ def test_console_script_serves_until_stopped() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_finish_ends_every_computation_now(sandbox: Sandbox) -> None:
+    """How a test holds campaigns in computation for as long as it needs, then lets them go, on any machine."""
+    sandbox.configure(computation_delay=600)
+    for number in range(2):
+        assert call(sandbox, "POST", CREATE, {"list_name": "staff", "text": "Hi", "request_id": f"h{number}"})[0] == 201
+    assert [c["status"] for c in sandbox.campaigns()] == ["under_computation"] * 2
+    assert sandbox.finish() == 2
+    assert [c["status"] for c in sandbox.campaigns()] == ["ready_to_be_sent"] * 2
+    assert sandbox.finish() == 0

@@ -79,10 +79,16 @@ def test_a_100_way_fan_out_runs_on_both_workers_once_each(prod: ProdStack) -> No
     assert set(hosts) == set(WORKERS), hosts  # truly spread: both workers ran some
 
 
-def trigger_slow_campaigns(prod: ProdStack, dag_id: str, prefix: str, count: int, delay: float) -> str:
-    """Trigger the DAG and wait for its ``count`` campaigns, each taking ``delay`` s to compute."""
+HOLD = 3600.0  # seconds: campaigns stay in computation until the test lets them go (sandbox.finish())
+
+
+def trigger_slow_campaigns(prod: ProdStack, dag_id: str, prefix: str, count: int) -> str:
+    """Trigger the DAG and wait for its ``count`` campaigns, held in computation until ``prod.sandbox.finish()``.
+
+    Held, not timed: on a loaded machine a fixed delay could run out before the last task waits.
+    """
     wait_for(dag_id, lambda: prod.dag_ready(dag_id), timeout=180)
-    prod.sandbox.configure(computation_delay=delay)
+    prod.sandbox.configure(computation_delay=HOLD)
     try:
         run_id = prod.trigger(dag_id)
         wait_for(f"{count} campaigns", lambda: len(campaigns(prod.sandbox, prefix)) == count, timeout=300, interval=2)
@@ -102,7 +108,7 @@ def worker_of_most(prod: ProdStack, dag_id: str, run_id: str) -> str:
 
 @pytest.mark.skipif(not AIRFLOW_V_3_3_PLUS, reason="resuming needs Airflow 3.3's task_state_store")
 def test_a_worker_killed_while_20_tasks_wait_every_campaign_is_sent_once(prod: ProdStack) -> None:
-    run_id = trigger_slow_campaigns(prod, "ps_wait", "wait-", 20, delay=45)
+    run_id = trigger_slow_campaigns(prod, "ps_wait", "wait-", 20)
     wait_for(
         "all 20 tasks to be waiting",
         lambda: sum(ti["state"] == "running" for ti in all_tis(prod, "ps_wait", run_id)) == 20,
@@ -113,6 +119,7 @@ def test_a_worker_killed_while_20_tasks_wait_every_campaign_is_sent_once(prod: P
     on_victim = sum(ti["hostname"] == victim for ti in all_tis(prod, "ps_wait", run_id))
     killed_at = time.monotonic()
     prod.stop(victim, signal.SIGKILL)  # the worker, its pool and every task under it, as a host dies
+    prod.sandbox.finish()  # computations end: the other worker's tasks send now, the dead ones' retries later
     assert prod.wait_run("ps_wait", run_id, timeout=900) == "success"
     handed_on = time.monotonic() - killed_at
     prod.restart(victim)
@@ -138,7 +145,7 @@ def test_a_worker_killed_while_20_tasks_wait_every_campaign_is_sent_once(prod: P
 
 
 def test_a_triggerer_killed_while_50_tasks_wait_the_other_takes_over(prod: ProdStack) -> None:
-    run_id = trigger_slow_campaigns(prod, "ps_defer", "defer-", 50, delay=40)
+    run_id = trigger_slow_campaigns(prod, "ps_defer", "defer-", 50)
 
     def held() -> Counter:
         """How many of the deferred tasks each triggerer (by host name) holds; None: not picked up yet."""
@@ -153,6 +160,7 @@ def test_a_triggerer_killed_while_50_tasks_wait_the_other_takes_over(prod: ProdS
     holding = held()
     victim = holding.most_common(1)[0][0]
     prod.stop(victim, signal.SIGKILL)
+    prod.sandbox.finish()
     assert prod.wait_run("ps_defer", run_id, timeout=600) == "success"
     prod.restart(victim)
     made = campaigns(prod.sandbox, "defer-")
