@@ -199,7 +199,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("tag_name", TARGET_RULE, _AS_GIVEN, "the contact tag to call", _target),
     Parameter(
         "segmentation",
-        "one of " + ", ".join(SEGMENTATIONS),
+        _one_of(SEGMENTATIONS),
         _LOWER,
         "how list and tag combine",
         _choice_check(SEGMENTATIONS),
@@ -215,7 +215,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     ),
     Parameter(
         "voice_gender",
-        "one of " + ", ".join(VOICE_GENDERS),
+        _one_of(VOICE_GENDERS),
         _LOWER,
         "the synthetic voice",
         _choice_check(VOICE_GENDERS),
@@ -253,9 +253,7 @@ def normalize_campaign(params: Mapping[str, Any]) -> dict[str, Any]:
     """
     unknown = sorted(set(params) - BY_NAME.keys())
     if unknown:
-        raise CampaignParameterError(
-            unknown[0], "is not a parameter of a voice campaign", "one of " + ", ".join(CAMPAIGN_PARAMETERS)
-        )
+        raise CampaignParameterError(unknown[0], "is not a parameter of a voice campaign", _one_of(CAMPAIGN_PARAMETERS))
     payload: dict[str, Any] = {}
     for parameter in PARAMETERS:
         value = params.get(parameter.name)
