@@ -106,6 +106,11 @@ def as_status_error(ticket_number: str, err: Exception) -> Exception:
     )
 
 
+# What a campaign left awaiting validation does, said wherever a cancel fails.
+STILL_PENDING = (
+    "cancel it in the Octopush web interface: until it is sent or cancelled, Octopush refuses every new voice "
+    "campaign on this account (code 126)"
+)
 WAIT_LOG_EVERY = 60.0  # seconds: a long wait says it is still waiting, without a line per poll
 
 
@@ -173,9 +178,7 @@ def cancel_refused(ticket_number: str, err: Exception, log: Logger) -> bool:
     if code == CODE_ALREADY_SENT:
         log.warning("Octopush campaign %s was sent already; it cannot be cancelled", ticket_number)
         return False
-    log.error(
-        "Could not cancel Octopush campaign %s; cancel it in the Octopush web interface. (%s)", ticket_number, err
-    )
+    log.error("Could not cancel Octopush campaign %s; %s. (%s)", ticket_number, STILL_PENDING, err)
     return False
 
 
@@ -225,8 +228,9 @@ def send_if_allowed(
     if status.computing:
         cancelled = cancel_quietly(hook, ticket, log)
         raise CampaignNotSent(
-            f"Octopush campaign {ticket} was still being computed when {limit} ran out; nothing was "
-            f"sent{' and it was cancelled' if cancelled else ''}. Raise {limit.split('=')[0]} for large lists."
+            f"Octopush campaign {ticket} was still being computed when {limit} ran out; nothing was sent"
+            + (" and it was cancelled" if cancelled else f"; cancelling it failed: {STILL_PENDING}")
+            + f". Raise {limit.split('=')[0]} for large lists."
         )
     if status.status == FAILED:
         raise CampaignNotSent(
@@ -238,7 +242,7 @@ def send_if_allowed(
         cancelled = cancel_quietly(hook, ticket, log)
         raise CampaignNotSent(
             f"Octopush campaign {ticket} was not sent: {problem} ({figures}). "
-            + ("It was cancelled." if cancelled else "Cancelling it failed: cancel it in the Octopush web interface.")
+            + ("It was cancelled." if cancelled else f"Cancelling it failed: {STILL_PENDING}.")
         )
     log.info("Sending Octopush campaign %s: %s", ticket, figures)
     try:

@@ -1,11 +1,13 @@
 """What a task instance remembers of its campaign from one try to the next.
 
 Airflow clears a task's XComs when it retries, and Octopush cannot look a campaign up by
-its ``request_id``; so a retry used to meet code 120 and stop. Airflow 3.3's
+its ``request_id`` (its draft answer does not name it: :mod:`draft_recovery`); so a retry
+used to meet code 120 and stop. Airflow 3.3's
 ``task_state_store`` (in the context; scoped to the DAG run, task and map index, and kept
 across retries and clears) keeps the ticket instead: stored as soon as the create
 answers, read by the next try, which carries on from where the campaign is. On Airflow
-3.1 and 3.2 there is no store: nothing is remembered and a retry behaves as before.
+3.1 and 3.2 there is no store: a retry finds its campaign only through the account's draft
+(:mod:`~airflow_provider_octopush.draft_recovery`), and sends it only where that is proven.
 
 The records never expire: Octopush forgets a ``request_id`` after 24 hours, so a record
 that expired (Airflow's default retention is 30 days) would let a clear months later
@@ -20,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_octopush.version_compat import NEVER_EXPIRE, conf
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from airflow.sdk import Context
 
     from airflow_provider_octopush.campaign import Logger
@@ -73,12 +77,15 @@ class CampaignMemory:
         if self._store is not None:
             self._store.set(SENT_KEY, {"ticket_number": ticket_number, "answer": answer}, retention=NEVER_EXPIRE)
 
-    def leave_to_next_try(self, error: BaseException) -> bool:
+    def leave_to_next_try(self, error: BaseException, *, findable: Callable[[], bool]) -> bool:
         """Whether a try that failed while waiting leaves its campaign to the next try instead of cancelling it.
 
-        Only where the next try can find the campaign (the store exists), will run (a retry is
-        left) and is not ruled out by the error itself (Airflow does not retry those).
+        Only where the next try will run (a retry is left, and the error is not one Airflow never
+        retries) and can find the campaign for certain: from the store, or, without one (Airflow
+        3.1, 3.2), when ``findable()`` says Octopush's draft answer names the request_id.
         """
         from airflow_provider_octopush.version_compat import AirflowFailException
 
-        return self.available and self.retry_left and not isinstance(error, AirflowFailException)
+        if not self.retry_left or isinstance(error, AirflowFailException):
+            return False
+        return self.available or findable()

@@ -52,7 +52,15 @@ class OctopushAuthError(OctopushError, AirflowFailException):
 
 
 class OctopushDuplicateRequestError(OctopushError, AirflowFailException):
-    """Octopush already has a campaign with this request_id (code 120): nothing was created again."""
+    """Octopush already has a campaign with this request_id (code 120): nothing was created again.
+
+    ``replayed``: the refusal answered a replay of this very call, whose first answer was lost
+    (so the campaign was created moments ago).
+    """
+
+    def __init__(self, message: str, *, replayed: bool = False, **answer: Any) -> None:
+        super().__init__(message, **answer)
+        self.replayed = replayed
 
 
 class OctopushApiError(OctopushError):

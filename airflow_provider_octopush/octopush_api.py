@@ -14,6 +14,8 @@ CREATE_PATH = "/voice-campaign-on-list/create"
 STATUS_PATH = "/voice-campaign-on-list/status"
 SEND_PATH = "/voice-campaign-on-list/send"
 CANCEL_PATH = "/voice-campaign-on-list/cancel"
+# The account's one campaign awaiting validation (computing or ready): 200 with its ticket and figures, 204 if none.
+DRAFT_PATH = "/voice-campaign/draft"
 BALANCE_PATH = "/wallet/check-balance"
 
 # The documented statuses of a list campaign.
@@ -28,6 +30,11 @@ CODE_BAD_LOGIN = 101
 CODE_SENDER_MALFORMED = 106
 CODE_TEXT_MISSING = 107
 CODE_DUPLICATE_REQUEST = 120  # a request with this request_id exists (24 hours)
+# The voice pages document only "a validation error" for a repeated request_id, without a code: an error
+# that names the request id and says it exists (or says "duplicate") is read as that error too.
+REQUEST_ID_WORDING = ("request_id", "request id", "requestid")
+DUPLICATE_WORDING = ("already", "exist", "duplicat", "same")
+CODE_DRAFT_PENDING = 126  # a campaign already awaits validation: one at a time per account
 CODE_CAMPAIGN_BEING_BUILT = 129  # not computed yet: "still computing" for a status read
 CODE_NOT_FOUND = 131  # no such campaign (or cancelled)
 CODE_ALREADY_SENT = 132
@@ -41,13 +48,13 @@ ERROR_HINTS: dict[int, str] = {
     107: "the text is missing",
     113: "the Octopush account is not validated yet",
     114: "the Octopush account is under fraud review: contact Octopush",
-    126: "a campaign already awaits validation: send or cancel it first",
+    126: "another campaign already awaits validation (Octopush holds one at a time): send or cancel it first",
     127: "a campaign is being processed: wait for it to finish",
     131: "the campaign was not found: check the ticket number",
     132: "the campaign was already sent",
     153: "the route is congested: retry later",
-    201: "the feature is not enabled: switch on the Voice SMS add-on in Octopush",
-    207: "the feature is not enabled: switch on the Voice SMS add-on in Octopush",
+    201: "this option is only available on request: ask Octopush to enable it (Voice SMS is an add-on)",
+    207: "the account has no access to this feature: ask Octopush, or switch on the Voice SMS add-on",
     303: "the contact list does not exist: check list_name",
 }
 ERROR_HINTS = {

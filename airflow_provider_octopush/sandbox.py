@@ -5,8 +5,10 @@ auth headers checked (401 otherwise), the parameter rules of
 :mod:`airflow_provider_octopush.validation`, code 120 on a repeated ``request_id``,
 tickets like ``voice_5f3fbce61266e``, and the lifecycle: a campaign is under
 computation for a while (status answers 400 with code 129), then ready to be sent
-(or failed); send works only when ready (132 once sent); a sent campaign cannot be
-cancelled. Unlike Octopush, which repairs bad input
+(or failed); send works only when ready, and answers 200 without a body (132 once sent);
+a sent campaign cannot be cancelled. One campaign awaits validation at a time (126 for a
+second create; ``--many-drafts`` lifts that for load tests), and ``GET
+/voice-campaign/draft`` shows it (204 when there is none). Unlike Octopush, which repairs bad input
 silently, the sandbox refuses anything but the canonical form, so that a provider
 bug shows up as an error instead of a quietly different campaign.
 
@@ -36,12 +38,14 @@ from airflow_provider_octopush.octopush_api import (
     CODE_ALREADY_SENT,
     CODE_BAD_LOGIN,
     CODE_CAMPAIGN_BEING_BUILT,
+    CODE_DRAFT_PENDING,
     CODE_DUPLICATE_REQUEST,
     CODE_NOT_FOUND,
     CODE_SENDER_MALFORMED,
     CODE_TEXT_MISSING,
     COMPUTING,
     CREATE_PATH,
+    DRAFT_PATH,
     READY,
     SEND_PATH,
     STATUS_PATH,
@@ -70,6 +74,12 @@ class Behaviour:
     cost_per_contact: float = 0.06
     seconds_per_contact: float = 20.0
     outcome: str = READY  # or "failed"
+    # Octopush holds one campaign awaiting validation per account (126 for a second one). False: any
+    # number at once, beyond what Octopush allows, for load tests of Airflow itself.
+    one_draft: bool = True
+    # Octopush's documented draft answer does not name the request_id; True adds it (an undocumented
+    # answer, for the tests of a recovery that relies on it).
+    draft_names_request_id: bool = False
 
 
 @dataclass
@@ -84,6 +94,11 @@ class Campaign:
     sent_at: float | None = None
     cancelled_at: float | None = None
     send_calls: int = 0
+
+    @property
+    def pending(self) -> bool:
+        """Awaiting validation: being computed or ready, neither sent nor cancelled (nor failed)."""
+        return self.status in (COMPUTING, READY)
 
     @property
     def status(self) -> str:
@@ -244,6 +259,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return self._cancel(_ticket(_json_body(raw).get("ticket_number")))
         if (method, path) == ("GET", BALANCE_PATH):
             return self._balance(query)
+        if (method, path) == ("GET", DRAFT_PATH):
+            return self._draft()
         raise ApiError(404, 404, f"no endpoint {method} {path} in the sandbox")
 
     def _campaign(self, ticket: str) -> Campaign:
@@ -271,7 +288,30 @@ class SandboxHandler(BaseHTTPRequestHandler):
                     400, CODE_CAMPAIGN_BEING_BUILT, f"The campaign cannot be sent: its status is {campaign.status}"
                 )
             campaign.sent_at = time.time()
-        return 200, {"sending_date": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(campaign.sent_at))}
+        return 200, None  # documented: "200 OK", no body
+
+    def _draft(self) -> tuple[int, Any]:
+        """The documented answer: the campaign awaiting validation (the latest, if many are), else 204."""
+        state = self.server.state
+        with state.lock:
+            pending = [campaign for campaign in state.campaigns.values() if campaign.pending]
+            if not pending:
+                return 204, None
+            campaign = pending[-1]
+            figures = campaign.figures()
+            body = {
+                "ticket_number": campaign.ticket_number,
+                "status": figures["status"],
+                "code": 0,
+                "message": "",
+                "number_of_contacts": figures["number_of_contacts"],
+                "residual_credit": state.balance,
+                "total_cost": figures["cost"],
+                "estimated_duration": figures["estimated_duration"],
+            }
+            if campaign.behaviour.draft_names_request_id and campaign.request_id:
+                body["request_id"] = campaign.request_id
+        return 200, body
 
     def _cancel(self, ticket: str) -> tuple[int, Any]:
         with self.server.state.lock:
@@ -294,6 +334,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
         with state.lock:
             if request_id and request_id in state.by_request_id:
                 raise ApiError(400, CODE_DUPLICATE_REQUEST, "A request with the same request_id already exists")
+            if state.behaviour.one_draft and any(campaign.pending for campaign in state.campaigns.values()):
+                raise ApiError(400, CODE_DRAFT_PENDING, "A campaign is already waiting for approval")
             ticket = "voice_" + secrets.token_hex(7)[:13]
             state.campaigns[ticket] = Campaign(ticket, request_id, canonical, time.time(), state.behaviour)
             if request_id:
@@ -416,9 +458,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--computation-delay", type=float, default=2.0, help="seconds a campaign stays in computation")
     parser.add_argument("--contacts", type=int, default=25, help="contacts of every list or tag (default: 25)")
     parser.add_argument("--cost-per-contact", type=float, default=0.06, help="euros per contact (default: 0.06)")
+    parser.add_argument(
+        "--many-drafts",
+        action="store_true",
+        help="let any number of campaigns await validation at once (Octopush allows one: code 126); for load tests",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
-    behaviour = Behaviour(args.computation_delay, args.contacts, args.cost_per_contact)
+    behaviour = Behaviour(args.computation_delay, args.contacts, args.cost_per_contact, one_draft=not args.many_drafts)
     state = SandboxState(args.login, args.api_key, args.balance, behaviour)
     server = SandboxServer(state, args.host, args.port, verbose=args.verbose)
     print(f"{ANNOUNCEMENT}{server.url}", flush=True)

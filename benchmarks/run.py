@@ -408,6 +408,7 @@ def main() -> int:
                 API_KEY,
                 "--computation-delay",
                 "600",
+                "--many-drafts",  # hundreds of campaigns at once: a load test of Airflow, which Octopush refuses
             ],
             stdout=subprocess.PIPE,
             text=True,

@@ -33,7 +33,8 @@ def fail_the_guard(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def fail_the_status_read(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> str:
-    sandbox.fault(path=STATUS, status=400, body=REFUSED, times=100)
+    # Not a 400: a status read answered 400 counts as "still computing" until the deadline.
+    sandbox.fault(path=STATUS, status=403, body=REFUSED, times=100)
     return "code 999: refused"
 
 

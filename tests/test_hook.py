@@ -44,6 +44,7 @@ def test_create_returns_the_ticket_and_sends_canonical_json(hook: OctopushHook, 
 
 
 def test_one_connection_is_reused_across_calls(hook: OctopushHook, octopush_conn: Sandbox) -> None:
+    octopush_conn.configure(one_draft=False)  # three drafts at once, beyond Octopush's one
     for number in range(3):
         hook.create_voice_campaign_on_list(**{**CAMPAIGN, "request_id": f"req-{number}"})
     hook.check_balance()
@@ -284,7 +285,7 @@ def test_an_answer_quoting_the_key_is_redacted(octopush_conn: Sandbox, body: obj
 def test_an_async_answer_quoting_the_key_is_redacted(octopush_conn: Sandbox) -> None:
     import asyncio
 
-    octopush_conn.fault(path="/voice-campaign-on-list/status", status=400, body={"code": 7, "message": API_KEY})
+    octopush_conn.fault(path="/voice-campaign-on-list/status", status=403, body={"code": 7, "message": API_KEY})
 
     async def read() -> None:
         hook = OctopushHook()

@@ -17,8 +17,9 @@ import pytest
 from conftest import connection_json
 
 from airflow_provider_octopush.campaign import CampaignStatus
+from airflow_provider_octopush.draft_recovery import Draft, find_draft
 from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
-from airflow_provider_octopush.octopush_api import CREATE_PATH, SEND_PATH, STATUS_PATH
+from airflow_provider_octopush.octopush_api import CREATE_PATH, DRAFT_PATH, SEND_PATH, STATUS_PATH
 from airflow_provider_octopush.validation import (
     BOOLEAN_PARAMETERS,
     CAMPAIGN_PARAMETERS,
@@ -109,8 +110,25 @@ def test_the_documented_status_answer_reads_as_its_figures(docs_server: HTTPServ
         example["cost"],
         example["estimated_duration"],
     )
-    hook.send_voice_campaign(ticket)
+    assert hook.send_voice_campaign(ticket) == {}  # "200 OK" without a body is a success
     assert sent(docs_server, SEND_PATH).get_json().keys() == DOCS["send"]["body_example"].keys()
+
+
+@pytest.mark.parametrize("documented", ["response_example", "no_draft"])
+def test_the_documented_draft_answers_read_as_a_draft_or_none(httpserver: HTTPServer, documented: str) -> None:
+    example = DOCS["draft"][documented]
+    handler = httpserver.expect_request("/v1/public" + DRAFT_PATH, method="GET")
+    if documented == "no_draft":
+        handler.respond_with_data("", status=example)
+    else:
+        handler.respond_with_json(example, status=200)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AIRFLOW_CONN_OCTOPUSH_DEFAULT", connection_json(httpserver.url_for("/v1/public")))
+        draft = find_draft(OctopushHook())
+    if documented == "no_draft":
+        assert draft is None
+    else:
+        assert draft == Draft(example["ticket_number"], "validated", 1, 0.03, request_id=None)
 
 
 def shape(value: Any) -> Any:
@@ -132,3 +150,9 @@ def test_the_sandbox_answers_like_the_documentation(octopush_conn: Sandbox) -> N
         assert isinstance(status[key], (int, float)), key
     (request,) = [item for item in octopush_conn.requests(CREATE_PATH)]
     assert json.loads(request["body"]) == FULL_CAMPAIGN
+    draft = hook.get_voice_campaign_draft()
+    assert draft is not None and draft.keys() == DOCS["draft"]["response_example"].keys()
+    assert shape(draft) == {**shape(DOCS["draft"]["response_example"]), "status": "str", "estimated_duration": "float"}
+    assert hook.send_voice_campaign(ticket) == {}
+    assert len(octopush_conn.requests(SEND_PATH)) == 1
+    assert hook.get_voice_campaign_draft() is None  # sent: no draft left, answered 204

@@ -84,7 +84,7 @@ def test_a_retry_after_the_send_does_not_send_again(octopush_conn: Sandbox, make
         assert run.state == "success" and task_instance(run).try_number == 2
         assert len(octopush_conn.requests(CREATE)) == 1
         pushed = xcoms(run)
-        assert pushed["return_value"] == campaign["ticket_number"] and "sending_date" in pushed[SEND_XCOM_KEY]
+        assert pushed["return_value"] == campaign["ticket_number"] and pushed[SEND_XCOM_KEY] == {}
     else:
         assert run.state == "failed" and len(octopush_conn.requests(CREATE)) == 2  # the retry met 120
 

@@ -26,7 +26,8 @@ def call(sandbox: Sandbox, method: str, path: str, body: Any = None, *, key: str
     )
     try:
         with urllib.request.urlopen(request) as answer:
-            return answer.status, json.load(answer)
+            data = answer.read()
+            return answer.status, json.loads(data) if data else None
     except urllib.error.HTTPError as err:
         return err.code, json.load(err)
 
@@ -51,6 +52,27 @@ def test_create_refuses_anything_but_the_canonical_form(sandbox: Sandbox, body: 
     status, answer = call(sandbox, "POST", CREATE, body)
     assert (status, answer["code"]) == (400, code)
     assert sandbox.campaigns() == []
+
+
+def test_one_campaign_awaits_validation_at_a_time_and_the_draft_call_shows_it(sandbox: Sandbox) -> None:
+    """As Octopush documents: a second create is refused (126) while a campaign awaits validation; the draft
+    call answers that campaign, and 204 once it was sent; the send answers 200 without a body."""
+    sandbox.configure(computation_delay=0)
+    assert call(sandbox, "GET", "/voice-campaign/draft") == (204, None)
+    ticket = call(sandbox, "POST", CREATE, {"list_name": "a", "text": "b", "request_id": "first"})[1]["ticket_number"]
+    status, answer = call(sandbox, "POST", CREATE, {"list_name": "a", "text": "b", "request_id": "second"})
+    assert (status, answer["code"]) == (400, 126)
+    status, draft = call(sandbox, "GET", "/voice-campaign/draft")
+    assert status == 200 and draft["ticket_number"] == ticket and "request_id" not in draft
+    assert call(sandbox, "POST", "/voice-campaign-on-list/send", {"ticket_number": ticket}) == (200, None)
+    assert call(sandbox, "GET", "/voice-campaign/draft") == (204, None)
+    assert call(sandbox, "POST", CREATE, {"list_name": "a", "text": "b", "request_id": "second"})[0] == 201
+
+
+def test_the_draft_names_its_request_id_only_when_configured_to(sandbox: Sandbox) -> None:
+    sandbox.configure(draft_names_request_id=True)
+    call(sandbox, "POST", CREATE, {"list_name": "a", "text": "b", "request_id": "mine"})
+    assert call(sandbox, "GET", "/voice-campaign/draft")[1]["request_id"] == "mine"
 
 
 def test_repeated_request_id_is_code_120(sandbox: Sandbox) -> None:
@@ -91,7 +113,7 @@ def test_console_script_serves_until_stopped() -> None:
 
 def test_finish_ends_every_computation_now(sandbox: Sandbox) -> None:
     """How a test holds campaigns in computation for as long as it needs, then lets them go, on any machine."""
-    sandbox.configure(computation_delay=600)
+    sandbox.configure(computation_delay=600, one_draft=False)
     for number in range(2):
         assert call(sandbox, "POST", CREATE, {"list_name": "staff", "text": "Hi", "request_id": f"h{number}"})[0] == 201
     assert [c["status"] for c in sandbox.campaigns()] == ["under_computation"] * 2

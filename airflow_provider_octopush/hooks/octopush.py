@@ -39,13 +39,15 @@ from airflow_provider_octopush.octopush_api import (
     CANCEL_PATH,
     CODE_ALREADY_SENT,
     CODE_BAD_LOGIN,
-    CODE_CAMPAIGN_BEING_BUILT,
     CODE_DUPLICATE_REQUEST,
     CODE_NOT_FOUND,
     COMPUTING,
     CREATE_PATH,
+    DRAFT_PATH,
+    DUPLICATE_WORDING,
     ERROR_HINTS,
     REJECTED_CODES,
+    REQUEST_ID_WORDING,
     SEND_PATH,
     STATUS_PATH,
     TICKET_KEYS,
@@ -236,9 +238,9 @@ class OctopushHook(BaseHook):
     def get_voice_campaign_status(self, ticket_number: str) -> dict[str, Any]:
         """The campaign's status and figures (``number_of_contacts``, ``cost``, ``estimated_duration``).
 
-        While the campaign is being built Octopush may answer HTTP 400 with code 129
-        (documented for the SMS twin): that is "still computing", returned as
-        ``{"status": "under_computation", ...}``, not raised.
+        While the campaign is being built Octopush answers HTTP 400 (documented for the voice
+        status; the code, 129 in the general table, is not): any 400 other than 131 ("not
+        found") is "still computing", returned as ``{"status": "under_computation", ...}``.
         """
         try:
             return self._request("GET", STATUS_PATH, params={"ticket_number": ticket_number}, replay_safe=True)
@@ -251,6 +253,15 @@ class OctopushHook(BaseHook):
             return await self._arequest("GET", STATUS_PATH, params={"ticket_number": ticket_number}, replay_safe=True)
         except OctopushApiError as err:
             return _still_computing(err)
+
+    def get_voice_campaign_draft(self) -> dict[str, Any] | None:
+        """The account's campaign awaiting validation (``ticket_number``, ``status``, ``number_of_contacts``,
+        ``total_cost``, ...), or None when there is none (Octopush answers 204, or a body without a ticket).
+
+        Octopush holds one such draft per account, so this finds a campaign whose ticket was lost.
+        """
+        answer = self._request("GET", DRAFT_PATH, replay_safe=True)
+        return answer if any(answer.get(key) for key in TICKET_KEYS) else None
 
     def send_voice_campaign(self, ticket_number: str) -> dict[str, Any]:
         """Validate the campaign: Octopush starts calling. Returns its answer (``sending_date``).
@@ -425,7 +436,7 @@ class OctopushHook(BaseHook):
                 code=code,
                 api_message=api_message,
             )
-        if code == CODE_DUPLICATE_REQUEST:
+        if _is_duplicate(status, code, api_message):
             earlier = (
                 "an earlier attempt of this very call reached Octopush but its answer was lost"
                 if answer.uncertain
@@ -434,6 +445,7 @@ class OctopushHook(BaseHook):
             raise OctopushDuplicateRequestError(
                 f"{what}. A campaign with this request_id exists: {earlier}. Nothing was created twice. Find the "
                 "campaign in the Octopush web interface; a list campaign is not sent until it is validated.",
+                replayed=answer.uncertain,
                 status=status,
                 code=code,
                 api_message=api_message,
@@ -477,10 +489,22 @@ def _tls_context() -> ssl.SSLContext:
 
 
 def _still_computing(err: OctopushApiError) -> dict[str, Any]:
-    """A status answered 400 with code 129 ("being built") means "still computing"; other errors stand."""
-    if err.code != CODE_CAMPAIGN_BEING_BUILT:
+    """A status read answered HTTP 400 means "still computing", whatever its code (129 in the general table, but
+    the voice pages give none), except 131: the campaign is gone. Other errors stand."""
+    if err.status != 400 or err.code == CODE_NOT_FOUND:
         raise err
     return {"status": COMPUTING, "code": err.code, "message": err.api_message}
+
+
+def _is_duplicate(status: int, code: int | None, message: str | None) -> bool:
+    """Code 120, or a 400 without a code we know whose wording says "this request_id was seen": the voice
+    pages document the refusal of a repeated request_id as "a validation error", without its code."""
+    if code == CODE_DUPLICATE_REQUEST:
+        return True
+    if status != 400 or code in ERROR_HINTS:
+        return False
+    text = (message or "").lower()
+    return any(word in text for word in REQUEST_ID_WORDING) and any(word in text for word in DUPLICATE_WORDING)
 
 
 def ticket_from(response: Mapping[str, Any]) -> str:

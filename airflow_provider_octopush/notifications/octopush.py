@@ -192,16 +192,18 @@ class OctopushVoiceNotifier(BaseNotifier):
             settled_on_failure,
             wait_until_computed,
         )
-        from airflow_provider_octopush.hooks.octopush import ticket_from
-        from airflow_provider_octopush.validation import is_unset, normalize_campaign
+        from airflow_provider_octopush.draft_recovery import create_or_recover
+        from airflow_provider_octopush.validation import doubtful_values, is_unset, normalize_campaign
 
         params = {name: getattr(self, name) for name in NOTIFIER_PARAMETERS}
         if is_unset(params["request_id"]):
             params["request_id"] = notification_request_id(context)
         payload = normalize_campaign(params)
+        for doubt in doubtful_values(payload):
+            self.log.warning("Octopush: %s", doubt)
         deadline = time.time() + wait_timeout
-        ticket = ticket_from(hook.create_voice_campaign_on_list(**payload))
-        self.log.info("Octopush notification campaign %s created, request_id %s", ticket, payload["request_id"])
+        ticket, _ = create_or_recover(hook, payload, self.log)
+        self.log.info("Octopush notification campaign %s, request_id %s", ticket, payload["request_id"])
         # A callback is not retried: whatever fails from here, nobody else would send or cancel it.
         with settled_on_failure(hook, ticket, self.log, kept=lambda error: None):
             status = wait_until_computed(

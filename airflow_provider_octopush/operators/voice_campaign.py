@@ -165,16 +165,16 @@ class VoiceCampaignOperator(BaseOperator):
         import pendulum
 
         from airflow_provider_octopush.campaign_memory import CampaignMemory
+        from airflow_provider_octopush.draft_recovery import create_or_recover
         from airflow_provider_octopush.exceptions import CampaignParameterError
-        from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
-        from airflow_provider_octopush.validation import is_unset, normalize_campaign, resolve_send_at
+        from airflow_provider_octopush.hooks.octopush import OctopushHook
+        from airflow_provider_octopush.validation import doubtful_values, normalize_campaign, resolve_send_at
         from airflow_provider_octopush.version_compat import AirflowSkipException
 
         ti = context["ti"]
         params = {name: getattr(self, name) for name in CAMPAIGN_PARAMETERS}
-        if is_unset(params["request_id"]):
-            params["request_id"] = default_request_id(ti.dag_id, ti.task_id, ti.run_id, ti.map_index)
         try:
+            params["request_id"] = self._request_id(ti)
             decision = resolve_send_at(
                 normalize_campaign(params),
                 now=pendulum.now("UTC"),
@@ -186,30 +186,32 @@ class VoiceCampaignOperator(BaseOperator):
             raise
         if decision.skip_reason:
             raise AirflowSkipException(decision.skip_reason)
-        if decision.warning:
-            self.log.warning("Octopush: %s", decision.warning)
         payload = decision.payload
+        for doubt in filter(None, (decision.warning, *doubtful_values(payload))):
+            self.log.warning("Octopush: %s", doubt)
         request_id = payload["request_id"]
         memory = CampaignMemory(context, self.log)
         hook = OctopushHook(self.octopush_conn_id)
         try:
             ticket = memory.ticket_for(request_id)
+            remembered = ticket is not None
             response = None
             if ticket is None:
                 target = ", ".join(f"{key} {payload[key]!r}" for key in ("list_name", "tag_name") if key in payload)
                 self.log.info("Creating an Octopush voice campaign on %s, request_id %s", target, request_id)
-                response = hook.create_voice_campaign_on_list(**payload)
-                ticket = ticket_from(response)
-                self.log.info("Octopush voice campaign created: ticket %s, request_id %s", ticket, request_id)
+                ticket, response = create_or_recover(hook, payload, self.log)
+                if response is not None:
+                    self.log.info("Octopush voice campaign created: ticket %s, request_id %s", ticket, request_id)
             else:
                 self.log.info(
                     "Resuming Octopush campaign %s, created by an earlier try of this task (request_id %s)",
                     ticket,
                     request_id,
                 )
-            with self._guard(hook, ticket, memory):
-                if response is not None:
+            with self._guard(hook, ticket, memory, request_id):
+                if not remembered:
                     memory.remember_created(ticket, request_id)  # first, so that a retry finds it
+                if response is not None:
                     ti.xcom_push(key=RESPONSE_XCOM_KEY, value=response)
                 ti.xcom_push(key="return_value", value=ticket)  # now, so that a failure later still shows it
                 if not self.send:
@@ -237,9 +239,21 @@ class VoiceCampaignOperator(BaseOperator):
                 deadline, limit = ends, f"execution_timeout={self.execution_timeout.total_seconds():g} s"
         return deadline, limit
 
-    def _guard(self, hook: OctopushHook, ticket: str, memory: CampaignMemory) -> AbstractContextManager[None]:
+    def _request_id(self, ti: Any) -> str:
+        """The request_id as rendered, or the one derived from the task instance."""
+        from airflow_provider_octopush.validation import is_unset, parse_request_id
+
+        rendered = vars(self)["request_id"]  # a campaign value, stored by __init__ through vars()
+        if is_unset(rendered):
+            return default_request_id(ti.dag_id, ti.task_id, ti.run_id, ti.map_index)
+        return parse_request_id(rendered)
+
+    def _guard(
+        self, hook: OctopushHook, ticket: str, memory: CampaignMemory, request_id: str
+    ) -> AbstractContextManager[None]:
         """Everything after the create runs under this: whatever fails, the campaign is cancelled or left to a retry."""
         from airflow_provider_octopush.campaign import settled_on_failure
+        from airflow_provider_octopush.draft_recovery import names_request_id
 
         self._pending_ticket = ticket
 
@@ -247,7 +261,8 @@ class VoiceCampaignOperator(BaseOperator):
             self._pending_ticket = None  # settled here; on_kill has nothing left to do
             if self._killed:
                 return "on_kill cancelled it"
-            return "the next try resumes it" if memory.leave_to_next_try(error) else None
+            resumable = memory.leave_to_next_try(error, findable=lambda: names_request_id(hook, request_id))
+            return "the next try resumes it" if resumable else None
 
         return settled_on_failure(hook, ticket, self.log, kept=kept)
 
@@ -271,7 +286,7 @@ class VoiceCampaignOperator(BaseOperator):
         memory = CampaignMemory(context, self.log)
         hook = OctopushHook(self.octopush_conn_id)
         try:
-            with self._guard(hook, ticket, memory):
+            with self._guard(hook, ticket, memory, self._request_id(context["ti"])):
                 limit = event.get("limit") or f"wait_timeout={self.wait_timeout:g} s"
                 return self._send_when_computed(context, hook, ticket, memory, limit, event=event)
         finally:
@@ -373,5 +388,19 @@ class CancelVoiceCampaignOperator(_TicketOperator):
     """
 
     def execute(self, context: Context) -> None:
-        self._call("cancel_voice_campaign")
+        from airflow_provider_octopush.campaign import STILL_PENDING
+        from airflow_provider_octopush.exceptions import OctopushApiError
+        from airflow_provider_octopush.octopush_api import CODE_ALREADY_SENT, CODE_NOT_FOUND
+
+        try:
+            self._call("cancel_voice_campaign")
+        except OctopushApiError as err:
+            if err.code in (CODE_ALREADY_SENT, CODE_NOT_FOUND):  # sent, or gone: nothing is left pending
+                raise
+            raise type(err)(
+                f"{err} Campaign {self.ticket_number} was not cancelled: {STILL_PENDING}.",
+                status=err.status,
+                code=err.code,
+                api_message=err.api_message,
+            ) from None
         self.log.info("Octopush campaign %s cancelled", parse_ticket(self.ticket_number))

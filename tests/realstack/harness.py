@@ -221,10 +221,15 @@ class Stack:
 
 
 def start_sandbox(home: Path) -> tuple[subprocess.Popen, Sandbox]:
-    """The sandbox in its own process, like the real API: two seconds of computation per campaign."""
+    """The sandbox in its own process, like the real API: two seconds of computation per campaign.
+
+    With ``--many-drafts``: these suites run many campaigns at once on one account (fan-outs, kills mid-wait)
+    to load Airflow, which Octopush itself refuses (code 126); the unit suite holds the one-draft rule.
+    """
     process = subprocess.Popen(
         [
             *(sys.executable, "-m", "airflow_provider_octopush.sandbox", "--port", "0", "--computation-delay", "2"),
+            "--many-drafts",
             *("--login", LOGIN, "--api-key", API_KEY),
         ],
         stdout=subprocess.PIPE,
