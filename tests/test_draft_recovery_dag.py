@@ -134,3 +134,24 @@ def test_a_refused_cancel_fails_the_task_saying_the_draft_blocks_the_next_create
     assert run.state == "failed"
     assert octopush_conn.campaigns()[0]["status"] in PENDING
     assert f"Campaign {ticket} was not cancelled" in out and "code 126" in out
+
+
+def test_campaigns_one_after_the_other_each_send_theirs(octopush_conn: Sandbox, make_dag: Any) -> None:
+    """With one draft per account (the sandbox's default, as Octopush), chained send=True tasks both send."""
+    octopush_conn.configure(computation_delay=0.2)
+    first = 'VoiceCampaignOperator(task_id="first", list_name="a", text="One", send=True, poll_interval=0.1)'
+    second = 'VoiceCampaignOperator(task_id="second", list_name="b", text="Two", send=True, poll_interval=0.1)'
+    run = make_dag(tasks=f"{first} >> {second}").test()
+    assert run.state == "success"
+    assert [campaign["status"] for campaign in octopush_conn.campaigns()] == ["sent", "sent"]
+
+
+def test_an_over_budget_campaign_whose_cancel_is_refused_says_it_blocks_the_next(
+    octopush_conn: Sandbox, make_dag: Any, capfd: pytest.CaptureFixture[str]
+) -> None:
+    octopush_conn.configure(computation_delay=0)
+    octopush_conn.fault(path=CANCEL, status=400, body={"code": 999, "message": "refused"})
+    run = make_dag(f"{SEND}, max_cost=0.01").test()
+    out = capfd.readouterr().out
+    assert run.state == "failed" and octopush_conn.campaigns()[0]["status"] in PENDING
+    assert "exceeds max_cost 0.01" in out and "Cancelling it failed" in out and "(code 126)" in out

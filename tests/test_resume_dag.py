@@ -1,8 +1,9 @@
 """Retries resume the campaign an earlier try created (Airflow 3.3's task_state_store), in real DAG runs.
 
-On Airflow 3.1 and 3.2 there is no store: the same runs show the documented fallback
-(the failing try cancels what it created, the retry meets code 120). The matrix runs
-both branches.
+On Airflow 3.1 and 3.2 there is no store: with Octopush's documented draft answer (no
+request_id in it) the same runs show the fallback (the failing try cancels what it created,
+the retry meets code 120 and finds no draft). The matrix runs both branches;
+test_draft_recovery_dag.py has the draft that names its request_id.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def test_a_retry_resumes_the_campaign_the_first_try_created(
         assert run.state == "failed"
         assert campaign["status"] == "cancelled" and campaign["send_calls"] == 0
         assert len(octopush_conn.requests(CREATE)) == 2 and "code 120" in out
+        assert "No campaign awaits validation now" in out and "/voice-campaign/draft" in str(octopush_conn.requests())
 
 
 def test_the_last_try_cancels_what_it_created(octopush_conn: Sandbox, make_dag: Any) -> None:
