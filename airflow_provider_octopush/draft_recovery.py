@@ -121,6 +121,21 @@ def create_or_recover(hook: OctopushHook, payload: dict[str, Any], log: Logger) 
     return ticket_from(response), response
 
 
+def create_when_free(
+    hook: OctopushHook, payload: dict[str, Any], log: Logger, *, deadline: float, poll_interval: float
+) -> tuple[str, dict[str, Any] | None]:
+    """:func:`create_or_recover`, trying again while another campaign blocks the create (126) and
+    ``deadline`` (epoch seconds) leaves time: an alert waits for the campaign ahead of it to go out."""
+    while True:
+        try:
+            return create_or_recover(hook, payload, log)
+        except OctopushRejectedError as err:
+            if err.code != CODE_DRAFT_PENDING or time.time() + poll_interval >= deadline:
+                raise
+        log.info("Octopush: another campaign awaits validation on this account; trying again in %g s", poll_interval)
+        time.sleep(poll_interval)
+
+
 def _recover(
     hook: OctopushHook, request_id: str, refusal: OctopushError, created_ago: float | None, log: Logger
 ) -> str:

@@ -141,3 +141,29 @@ def test_a_deadline_alert_phones_once_from_the_triggerer(octopush_conn: Sandbox)
     # The same deadline again (a re-queued callback): Octopush refuses the repeat, nobody is called twice.
     assert [event["state"] for event in run_callback_trigger(kwargs)] == ["running", "failed"]
     assert len(octopush_conn.campaigns()) == 1
+
+
+def test_an_alert_waits_for_the_campaign_ahead_of_it_to_go_out(octopush_conn: Sandbox) -> None:
+    """Octopush holds one campaign awaiting validation per account: a notifier meeting 126 tries again within its
+    time bound, and phones once the other campaign was sent (here by a thread, once it saw the refusal)."""
+    import threading
+
+    from airflow_provider_octopush.hooks.octopush import OctopushHook
+
+    octopush_conn.configure(computation_delay=0)
+    hook = OctopushHook()
+    other = hook.create_voice_campaign_on_list(list_name="staff", text="ahead", request_id="other")["ticket_number"]
+
+    def send_the_other_once_refused() -> None:
+        while not octopush_conn.requests("/voice-campaign/draft"):  # the notifier met 126 and looked it up
+            time.sleep(0.05)  # polls the sandbox's record of requests, not a guess at timing
+        hook.send_voice_campaign(other)
+
+    sender = threading.Thread(target=send_the_other_once_refused)
+    sender.start()
+    OctopushVoiceNotifier(list_name="on-call", text="alert", poll_interval=0.2, timeout=20)(dict(DEADLINE_CONTEXT))
+    sender.join()
+    hook.close()
+    campaigns = octopush_conn.campaigns()
+    assert [campaign["status"] for campaign in campaigns] == ["sent", "sent"]
+    assert len(octopush_conn.requests("/voice-campaign-on-list/create")) >= 3  # other, refused one(s), the alert

@@ -192,7 +192,7 @@ class OctopushVoiceNotifier(BaseNotifier):
             settled_on_failure,
             wait_until_computed,
         )
-        from airflow_provider_octopush.draft_recovery import create_or_recover
+        from airflow_provider_octopush.draft_recovery import create_when_free
         from airflow_provider_octopush.validation import doubtful_values, is_unset, normalize_campaign
 
         params = {name: getattr(self, name) for name in NOTIFIER_PARAMETERS}
@@ -202,7 +202,7 @@ class OctopushVoiceNotifier(BaseNotifier):
         for doubt in doubtful_values(payload):
             self.log.warning("Octopush: %s", doubt)
         deadline = time.time() + wait_timeout
-        ticket, _ = create_or_recover(hook, payload, self.log)
+        ticket, _ = create_when_free(hook, payload, self.log, deadline=deadline, poll_interval=self.poll_interval)
         self.log.info("Octopush notification campaign %s, request_id %s", ticket, payload["request_id"])
         # A callback is not retried: whatever fails from here, nobody else would send or cancel it.
         with settled_on_failure(hook, ticket, self.log, kept=lambda error: None):
