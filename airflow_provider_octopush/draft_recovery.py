@@ -28,6 +28,7 @@ from airflow_provider_octopush.exceptions import (
     OctopushDuplicateRequestError,
     OctopushError,
     OctopushRejectedError,
+    with_advice,
 )
 from airflow_provider_octopush.octopush_api import CODE_DRAFT_PENDING, TICKET_KEYS
 
@@ -149,12 +150,8 @@ def _recover(
     if draft is not None and proof is not None:
         log.info("Octopush: recovered %s, created with request_id %s: %s", draft.describe(), request_id, proof)
         return draft.ticket_number
-    raise type(refusal)(
-        f"{refusal} {_what_to_do(draft, request_id, duplicate=isinstance(refusal, OctopushDuplicateRequestError))}",
-        status=refusal.status,
-        code=refusal.code,
-        api_message=refusal.api_message,
-    ) from None
+    duplicate = isinstance(refusal, OctopushDuplicateRequestError)
+    raise with_advice(refusal, _what_to_do(draft, request_id, duplicate=duplicate)) from None
 
 
 def _what_to_do(draft: Draft | None, request_id: str, *, duplicate: bool) -> str:

@@ -86,6 +86,11 @@ class CampaignNotReady(OctopushError, AirflowSensorTimeout):
     """A sensor's ``timeout`` passed before the campaign was computed: a sensor time-out, never retried."""
 
 
+def with_advice(error: OctopushError, advice: str) -> OctopushError:
+    """The same error, of the same class and with the same answer, its text followed by ``advice``."""
+    return type(error)(f"{error} {advice}", status=error.status, code=error.code, api_message=error.api_message)
+
+
 def to_event(error: BaseException) -> dict[str, Any]:
     """What a trigger's event carries of an error, so that the resumed task raises the same class.
 

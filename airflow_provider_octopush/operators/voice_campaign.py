@@ -389,7 +389,7 @@ class CancelVoiceCampaignOperator(_TicketOperator):
 
     def execute(self, context: Context) -> None:
         from airflow_provider_octopush.campaign import STILL_PENDING
-        from airflow_provider_octopush.exceptions import OctopushApiError
+        from airflow_provider_octopush.exceptions import OctopushApiError, with_advice
         from airflow_provider_octopush.octopush_api import CODE_ALREADY_SENT, CODE_NOT_FOUND
 
         try:
@@ -397,10 +397,5 @@ class CancelVoiceCampaignOperator(_TicketOperator):
         except OctopushApiError as err:
             if err.code in (CODE_ALREADY_SENT, CODE_NOT_FOUND):  # sent, or gone: nothing is left pending
                 raise
-            raise type(err)(
-                f"{err} Campaign {self.ticket_number} was not cancelled: {STILL_PENDING}.",
-                status=err.status,
-                code=err.code,
-                api_message=err.api_message,
-            ) from None
+            raise with_advice(err, f"Campaign {self.ticket_number} was not cancelled: {STILL_PENDING}.") from None
         self.log.info("Octopush campaign %s cancelled", parse_ticket(self.ticket_number))
