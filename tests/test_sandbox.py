@@ -12,17 +12,19 @@ from typing import Any
 import pytest
 from conftest import API_KEY, LOGIN, Sandbox
 
-from airflow_provider_octopush.sandbox import announced_url
+from airflow_provider_octopush.sandbox import DEFAULT_API_KEY, DEFAULT_LOGIN, announced_url
 
 CREATE = "/voice-campaign-on-list/create"
 
 
-def call(sandbox: Sandbox, method: str, path: str, body: Any = None, *, key: str = API_KEY) -> tuple[int, Any]:
+def call(
+    sandbox: Sandbox, method: str, path: str, body: Any = None, *, key: str = API_KEY, login: str = LOGIN
+) -> tuple[int, Any]:
     request = urllib.request.Request(
         sandbox.url + path,
         data=None if body is None else json.dumps(body).encode(),
         method=method,
-        headers={"api-login": LOGIN, "api-key": key, "Content-Type": "application/json"},
+        headers={"api-login": login, "api-key": key, "Content-Type": "application/json"},
     )
     try:
         with urllib.request.urlopen(request) as answer:
@@ -94,7 +96,7 @@ def test_unknown_endpoint_is_404(sandbox: Sandbox) -> None:
 
 def test_console_script_serves_until_stopped() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "airflow_provider_octopush.sandbox", "--port", "0", "--balance", "7"],
+        [sys.executable, "-m", "airflow_provider_octopush.sandbox", "--port", "0", "--balance", "7", "--many-drafts"],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -106,6 +108,10 @@ def test_console_script_serves_until_stopped() -> None:
         )
         with urllib.request.urlopen(request) as answer:
             assert json.load(answer) == {"amount": 7.0, "unit": "euros"}
+        sandbox = Sandbox(url)
+        for number in range(2):  # --many-drafts: a second campaign awaiting validation is not refused (126)
+            body = {"list_name": "a", "text": "b", "request_id": f"m{number}"}
+            assert call(sandbox, "POST", CREATE, body, key=DEFAULT_API_KEY, login=DEFAULT_LOGIN)[0] == 201
     finally:
         process.terminate()
         process.wait(timeout=10)
