@@ -30,7 +30,7 @@ from airflow_provider_octopush.exceptions import (
     OctopushRejectedError,
     with_advice,
 )
-from airflow_provider_octopush.octopush_api import CODE_DRAFT_PENDING, TICKET_KEYS
+from airflow_provider_octopush.octopush_api import CODE_DRAFT_PENDING
 
 if TYPE_CHECKING:
     from airflow_provider_octopush.campaign import Logger
@@ -52,9 +52,10 @@ class Draft:
 
     @classmethod
     def from_response(cls, body: dict[str, Any]) -> Draft:
-        ticket = next(str(body[key]) for key in TICKET_KEYS if body.get(key))
+        from airflow_provider_octopush.hooks.octopush import ticket_in
+
         return cls(
-            ticket_number=ticket,
+            ticket_number=str(ticket_in(body)),
             status=body.get("status"),
             number_of_contacts=body.get("number_of_contacts"),
             total_cost=body.get("total_cost", body.get("cost")),

@@ -261,7 +261,7 @@ class OctopushHook(BaseHook):
         Octopush holds one such draft per account, so this finds a campaign whose ticket was lost.
         """
         answer = self._request("GET", DRAFT_PATH, replay_safe=True)
-        return answer if any(answer.get(key) for key in TICKET_KEYS) else None
+        return answer if ticket_in(answer) else None
 
     def send_voice_campaign(self, ticket_number: str) -> dict[str, Any]:
         """Validate the campaign: Octopush starts calling. Returns its answer (``sending_date``).
@@ -507,9 +507,15 @@ def _is_duplicate(status: int, code: int | None, message: str | None) -> bool:
     return any(word in text for word in REQUEST_ID_WORDING) and any(word in text for word in DUPLICATE_WORDING)
 
 
+def ticket_in(response: Mapping[str, Any]) -> Any:
+    """The ticket an answer carries, as given (``ticket_number``, or ``vocal_ticket`` as older clients read it),
+    or None."""
+    return next((response[key] for key in TICKET_KEYS if response.get(key)), None)
+
+
 def ticket_from(response: Mapping[str, Any]) -> str:
     """The ticket of a created campaign; older clients read it as ``vocal_ticket``."""
-    ticket = next((response[key] for key in TICKET_KEYS if response.get(key)), None)
+    ticket = ticket_in(response)
     if not isinstance(ticket, str) or not ticket:
         raise OctopushApiError(
             f"Octopush answered the create call without a ticket_number (keys: {sorted(response)}); "
