@@ -91,3 +91,25 @@ def test_airflow_cli_lists_provider_and_hook() -> None:
     hooks = json.loads(output[output.index("[{") :])  # log lines may come first
     (ours,) = [hook for hook in hooks if hook["connection_type"] == "octopush"]
     assert ours["class"] == "airflow_provider_octopush.hooks.octopush.OctopushHook"
+
+
+def test_every_operator_and_sensor_has_its_own_colour() -> None:
+    """The graph view tells an Octopush task from the others, and a send from a cancel."""
+    import importlib
+    import inspect
+
+    from airflow.sdk import BaseOperator, BaseSensorOperator
+
+    info = get_provider_info()
+    classes = {
+        cls
+        for section in ("operators", "sensors")
+        for item in info[section]
+        for module in item["python-modules"]
+        for _, cls in inspect.getmembers(importlib.import_module(module), inspect.isclass)
+        if issubclass(cls, BaseOperator) and cls.__module__ == module and not cls.__name__.startswith("_")
+    }
+    assert len(classes) == 4, classes
+    colours = {cls.__name__: cls.ui_color for cls in classes}
+    assert not {BaseOperator.ui_color, BaseSensorOperator.ui_color} & set(colours.values()), colours
+    assert len(set(colours.values())) == len(colours), colours

@@ -373,6 +373,8 @@ class SendVoiceCampaignOperator(_TicketOperator):
     :param ticket_number: templated, e.g. ``"{{ ti.xcom_pull(task_ids='prepare') }}"``.
     """
 
+    ui_color = "#e0f5e0"  # the calls go out
+
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_octopush.campaign import describe_send
 
@@ -386,6 +388,8 @@ class CancelVoiceCampaignOperator(_TicketOperator):
 
     :param ticket_number: templated, e.g. ``"{{ ti.xcom_pull(task_ids='prepare') }}"``.
     """
+
+    ui_color = "#fbe3e3"  # nobody is called
 
     def execute(self, context: Context) -> None:
         from airflow_provider_octopush.campaign import STILL_PENDING

@@ -33,6 +33,7 @@ class VoiceCampaignReadySensor(BaseSensorOperator):
     """
 
     template_fields = ("ticket_number",)
+    ui_color = "#fff4d6"  # waiting on Octopush
 
     def __init__(
         self,
