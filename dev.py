@@ -67,11 +67,12 @@ class Cell:
 
 # `python3 dev.py test` runs the default cell (constraints.txt, whatever python3 is); `matrix` runs these.
 # A DAG-level callback's context differs between Airflow versions: each cell proves the notifier's request ids
-# on its own real DAG processor and worker.
+# on its own real DAG processor and worker; 3.2 also shows the deferrable sensor's fallback (no start in the
+# triggerer before 3.3).
 CALLBACKS = "dag_level_and_a_task_level"
 MATRIX = (
     Cell("3.1.8", "3.10", "2026-03-18", realstack=f"connection_form or test_button or {CALLBACKS}"),
-    Cell("3.2.2", "3.12", "2026-06-05", realstack=CALLBACKS),
+    Cell("3.2.2", "3.12", "2026-06-05", realstack=f"{CALLBACKS} or sensor_starts"),
     Cell("3.3.2", "3.13", "2026-09-24"),
 )
 DEFAULT = Cell("3.3.2", "3.11", "2026-11-26")

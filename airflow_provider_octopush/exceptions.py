@@ -98,17 +98,22 @@ def to_event(error: BaseException) -> dict[str, Any]:
     text, and come back as a plain :class:`OctopushError`, which Airflow may retry.
     """
     family = isinstance(error, OctopushError)
-    return {
+    described = {
         "error_class": type(error).__name__ if family else None,
         "message": str(error) if family else f"{type(error).__name__}: {error}",
         "status": getattr(error, "status", None) if family else None,
         "code": getattr(error, "code", None) if family else None,
         "api_message": getattr(error, "api_message", None) if family else None,
     }
+    if isinstance(error, CampaignParameterError):  # a ticket rendered in the triggerer: its three parts
+        described["parameter"] = [error.parameter, error.problem, error.rule]
+    return described
 
 
 def from_event(event: dict[str, Any], context: str) -> OctopushError:
     """The error :func:`to_event` described, of the same class, its text prefixed by ``context``."""
+    if event.get("parameter"):
+        return CampaignParameterError(*event["parameter"])
     error_class = _REBUILT.get(event.get("error_class") or "", OctopushError)
     return error_class(
         f"{context}: {event.get('message')}",
@@ -118,7 +123,7 @@ def from_event(event: dict[str, Any], context: str) -> OctopushError:
     )
 
 
-# The classes a trigger's event can name: every one built as OctopushError is (not CampaignParameterError).
+# The classes a trigger's event can name, built as OctopushError is (CampaignParameterError from its parts).
 _REBUILT: dict[str, type[OctopushError]] = {
     cls.__name__: cls
     for cls in (

@@ -19,6 +19,7 @@ from airflow_provider_octopush.campaign import (
 )
 from airflow_provider_octopush.exceptions import (
     CampaignNotSent,
+    CampaignParameterError,
     OctopushApiError,
     OctopushAuthError,
     OctopushConnectionError,
@@ -128,7 +129,7 @@ def test_unknown_figures_fail_a_set_limit() -> None:
 
 
 def test_trigger_serialization_round_trips() -> None:
-    trigger = VoiceCampaignComputedTrigger("voice_1", "octopush_default", 2.5, 1_900_000_000.0)
+    trigger = VoiceCampaignComputedTrigger("voice_1", "octopush_default", 2.5, None, deadline_margin=60.0)
     classpath, kwargs = trigger.serialize()
     module, _, name = classpath.rpartition(".")
     rebuilt = getattr(__import__(module, fromlist=[name]), name)(**kwargs)
@@ -172,6 +173,29 @@ def test_trigger_times_out_at_its_deadline(octopush_conn: Sandbox) -> None:
     ticket = create(OctopushHook())
     event = run_trigger(VoiceCampaignComputedTrigger(ticket, "octopush_default", 0.1, time.time() + 0.5))
     assert event["outcome"] == "timeout" and event["response"]["status"] == "under_computation"
+
+
+def test_a_trigger_the_scheduler_started_ends_before_airflows_own_time_out(octopush_conn: Sandbox) -> None:
+    """Started by the scheduler (a sensor's start_from_trigger), the trigger has no deadline of its own:
+    it follows the ``timeout_after`` the triggerer sets, less its margin, so that its clear "timeout"
+    event comes before Airflow's bare TaskDeferralTimeout."""
+    from datetime import datetime, timedelta, timezone
+
+    octopush_conn.configure(computation_delay=60)
+    ticket = create(OctopushHook())
+    trigger = VoiceCampaignComputedTrigger(ticket, "octopush_default", 0.1, None, deadline_margin=60)
+    trigger.timeout_after = datetime.now(timezone.utc) + timedelta(seconds=60.5)  # as the triggerer does
+    started = time.time()
+    event = run_trigger(trigger)
+    assert event["outcome"] == "timeout" and time.time() - started < 5
+
+
+def test_a_ticket_rendered_in_the_triggerer_is_checked_there() -> None:
+    """No worker has seen a ticket the triggerer rendered: an empty one is the parameter error, not a 404."""
+    event = run_trigger(VoiceCampaignComputedTrigger("  ", "octopush_default", 0.1, None))
+    assert event["outcome"] == "error" and event["error"]["error_class"] == "CampaignParameterError"
+    with pytest.raises(CampaignParameterError, match="ticket_number"):
+        status_from_event(event)
 
 
 def test_trigger_reports_errors_as_events_that_keep_their_class(octopush_conn: Sandbox) -> None:

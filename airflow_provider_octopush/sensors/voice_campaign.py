@@ -2,7 +2,9 @@
 
 For flows where a person reviews a prepared campaign (its cost, its contacts) before
 a later task sends it. Poke and reschedule modes read the status from the worker;
-``deferrable=True`` waits in the triggerer with the operator's trigger.
+``deferrable=True`` waits in the triggerer with the operator's trigger and, on Airflow
+3.3+, starts there: the scheduler hands the wait to the triggerer, which renders the
+ticket itself, and no worker slot is taken until the campaign is computed.
 """
 
 from __future__ import annotations
@@ -14,12 +16,16 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
 from airflow_provider_octopush.connection import DEFAULT_CONN_ID
 from airflow_provider_octopush.validation import holds_template, parse_bool, parse_conn_id, parse_ticket
-from airflow_provider_octopush.version_compat import conf
+from airflow_provider_octopush.version_compat import AIRFLOW_V_3_3_PLUS, conf
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_octopush.campaign import CampaignStatus
+
+# Airflow's own time-out of a wait started in the triggerer comes this long after the sensor's, so that
+# the trigger's "timeout" event (and the sensor's clear error) always arrives first.
+START_GRACE = 60.0
 
 
 class VoiceCampaignReadySensor(BaseSensorOperator):
@@ -30,6 +36,9 @@ class VoiceCampaignReadySensor(BaseSensorOperator):
     :param ticket_number: templated, e.g. ``"{{ ti.xcom_pull(task_ids='prepare') }}"``.
     :param octopush_conn_id: the Octopush connection.
     :param deferrable: wait in the triggerer. Defaults to ``[operators] default_deferrable``.
+    :param start_from_trigger: start the deferrable wait in the triggerer, without a worker.
+        Default: whenever ``deferrable``, on Airflow 3.3+ (earlier versions cannot render the
+        ticket's template there, so the sensor starts on a worker and defers, silently).
     """
 
     template_fields = ("ticket_number",)
@@ -41,6 +50,7 @@ class VoiceCampaignReadySensor(BaseSensorOperator):
         ticket_number: str,
         octopush_conn_id: str = DEFAULT_CONN_ID,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        start_from_trigger: bool | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -49,6 +59,42 @@ class VoiceCampaignReadySensor(BaseSensorOperator):
         self.ticket_number = ticket_number
         self.octopush_conn_id = parse_conn_id(octopush_conn_id)
         self.deferrable = parse_bool("deferrable", deferrable)
+        if start_from_trigger is None:
+            start_from_trigger = self.deferrable
+        elif parse_bool("start_from_trigger", start_from_trigger) and not self.deferrable:
+            from airflow_provider_octopush.exceptions import CampaignParameterError
+
+            raise CampaignParameterError(
+                "start_from_trigger", "True without deferrable=True", "a wait starts in the triggerer only if it defers"
+            )
+        if start_from_trigger and AIRFLOW_V_3_3_PLUS:
+            self._start_in_triggerer()
+
+    def _start_in_triggerer(self) -> None:
+        """Let the scheduler create the trigger itself (Airflow renders ``ticket_number`` in the triggerer).
+
+        The trigger's deadline then follows Airflow's own time-out of the deferral, less
+        :data:`START_GRACE`: a restarted trigger keeps the same bound.
+        """
+        from datetime import timedelta
+
+        from airflow.triggers.base import StartTriggerArgs
+
+        self.start_from_trigger = True
+        self.start_trigger_args = StartTriggerArgs(
+            trigger_cls="airflow_provider_octopush.triggers.voice_campaign.VoiceCampaignComputedTrigger",
+            trigger_kwargs={
+                "ticket_number": self.ticket_number,
+                "octopush_conn_id": self.octopush_conn_id,
+                "poll_interval": float(self.poke_interval),
+                "deadline": None,
+                "deadline_margin": START_GRACE,
+                "limit": f"timeout={self.timeout:g} s",
+            },
+            next_method="execute_complete",
+            next_kwargs=None,
+            timeout=timedelta(seconds=self.timeout + START_GRACE),
+        )
 
     def execute(self, context: Context) -> Any:
         if not self.deferrable:

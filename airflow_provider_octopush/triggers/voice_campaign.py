@@ -21,6 +21,7 @@ from airflow_provider_octopush.campaign import as_status_error, cancel_refused
 from airflow_provider_octopush.exceptions import to_event
 from airflow_provider_octopush.hooks.octopush import OctopushHook
 from airflow_provider_octopush.octopush_api import COMPUTING
+from airflow_provider_octopush.validation import parse_ticket
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -33,6 +34,10 @@ class VoiceCampaignComputedTrigger(BaseTrigger):
     :param octopush_conn_id: the Octopush connection.
     :param poll_interval: seconds between two status reads.
     :param deadline: epoch seconds; absolute, so that a restarted trigger keeps the same bound.
+        ``None`` for a wait the scheduler started (a sensor's ``start_from_trigger``): then
+        Airflow's own time-out of the deferral (``timeout_after``, stored with the task) less
+        ``deadline_margin``, so that this trigger's "timeout" event comes first.
+    :param deadline_margin: see ``deadline``.
     :param cancel_on_kill: cancel the campaign when a user kills the deferred task (mark failed,
         mark success, clear): for the operator that created it, not for a sensor watching it.
     :param limit: which limit set ``deadline`` (e.g. ``"execution_timeout=600 s"``), handed back in
@@ -51,12 +56,14 @@ class VoiceCampaignComputedTrigger(BaseTrigger):
         ticket_number: str,
         octopush_conn_id: str,
         poll_interval: float,
-        deadline: float,
+        deadline: float | None,
         cancel_on_kill: bool = False,
         limit: str = "the deadline",
+        deadline_margin: float = 0.0,
     ) -> None:
         super().__init__()
         self.limit = limit
+        self.deadline_margin = deadline_margin
         self.ticket_number = ticket_number
         self.octopush_conn_id = octopush_conn_id
         self.poll_interval = poll_interval
@@ -73,8 +80,29 @@ class VoiceCampaignComputedTrigger(BaseTrigger):
                 "deadline": self.deadline,
                 "cancel_on_kill": self.cancel_on_kill,
                 "limit": self.limit,
+                "deadline_margin": self.deadline_margin,
             },
         )
+
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        """Render the ticket in the triggerer (a sensor's ``start_from_trigger``, Airflow 3.3+).
+
+        ``ti.xcom_pull(task_ids=...)`` without ``map_indexes`` asks for every map index, a
+        request Airflow 3.3.2's triggerer cannot answer: the render would wait forever. The
+        template gets a task instance whose ``xcom_pull`` asks for this task's own map index
+        unless told otherwise, the one XCom a ticket can come from.
+        """
+        context = dict(context)
+        for name in ("ti", "task_instance"):
+            if name in context:
+                context[name] = _OneXComPerTask(context[name])
+        super().render_template_fields(context, jinja_env)
+
+    def _deadline(self) -> float:
+        if self.deadline is not None:
+            return self.deadline
+        timeout_after = getattr(self, "timeout_after", None)  # set by the triggerer (Airflow 3.3+)
+        return timeout_after.timestamp() - self.deadline_margin if timeout_after else float("inf")
 
     def _event(
         self, outcome: str, response: dict[str, Any] | None = None, error: dict[str, Any] | None = None
@@ -92,13 +120,16 @@ class VoiceCampaignComputedTrigger(BaseTrigger):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         hook = OctopushHook(self.octopush_conn_id)
         try:
+            # Started by the scheduler, the ticket was rendered here, never checked by a worker.
+            self.ticket_number = parse_ticket(self.ticket_number)
+            deadline = self._deadline()
             await hook.aload_settings()
             while True:
                 response = await hook.aget_voice_campaign_status(self.ticket_number)
                 if response.get("status") != COMPUTING:
                     yield self._event("computed", response)
                     return
-                remaining = self.deadline - time.time()
+                remaining = deadline - time.time()
                 if remaining <= 0:
                     yield self._event("timeout", response)
                     return
@@ -128,3 +159,17 @@ class VoiceCampaignComputedTrigger(BaseTrigger):
             cancel_refused(self.ticket_number, err, self.log)
         finally:
             await hook.aclose()
+
+
+class _OneXComPerTask:
+    """A task instance for templates rendered in the triggerer: ``xcom_pull`` defaults to one map index."""
+
+    def __init__(self, ti: Any) -> None:
+        self._ti = ti
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ti, name)
+
+    def xcom_pull(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("map_indexes", self._ti.map_index)
+        return self._ti.xcom_pull(*args, **kwargs)

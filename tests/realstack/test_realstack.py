@@ -226,6 +226,40 @@ def test_triggerer_killed_while_waiting_sends_exactly_once(stack: Stack) -> None
     assert campaign["status"] == "sent" and campaign["send_calls"] == 1
 
 
+def test_the_deferrable_sensor_starts_in_the_triggerer_on_3_3(stack: Stack) -> None:
+    """On 3.3 the scheduler hands the sensor's wait straight to the triggerer: while it waits, no executor
+    has ever queued it (no ``queued_when``, no worker ``hostname``). Before 3.3 a worker starts it, then it
+    defers. Either way the campaign is computed, the sensor succeeds with its figures and the send goes once."""
+    wait_for("rs_sensor_start", lambda: stack.dag_ready("rs_sensor_start"), timeout=180)
+    stack.sandbox.configure(computation_delay=30)
+    try:
+        run_id = stack.trigger("rs_sensor_start")
+        ready = wait_for(
+            "the sensor to wait in the triggerer",
+            lambda: next(
+                (
+                    ti
+                    for ti in stack.task_instances("rs_sensor_start", run_id)
+                    if ti["task_id"] == "ready" and ti["state"] == "deferred"
+                ),
+                None,
+            ),
+            timeout=180,
+        )
+    finally:
+        stack.sandbox.configure(computation_delay=2)
+    if AIRFLOW_V_3_3_PLUS:
+        assert ready["queued_when"] is None and not ready["hostname"], ready
+    else:
+        assert ready["queued_when"] is not None and ready["hostname"], ready
+    assert stack.wait_run("rs_sensor_start", run_id, timeout=300) == "success"
+    (campaign,) = campaigns_where(stack.sandbox, list_name="review-desk")
+    assert campaign["status"] == "sent" and campaign["send_calls"] == 1
+    entry = f"/api/v2/dags/rs_sensor_start/dagRuns/{run_id}/taskInstances/ready/xcomEntries/return_value"
+    figures = stack.api("GET", entry + "?deserialize=true&stringify=false")["value"]
+    assert figures["ticket_number"] == campaign["ticket_number"] and figures["status"] == "ready_to_be_sent"
+
+
 def test_worker_killed_right_after_create_makes_no_second_campaign(stack: Stack) -> None:
     wait_for("rs_kill", lambda: stack.dag_ready("rs_kill"), timeout=180)
     stack.sandbox.fault(match='"killed"', delay=60)  # Octopush acts, then its answer hangs

@@ -9,7 +9,8 @@ from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
 
 from airflow_provider_octopush.notifications.octopush import OctopushVoiceNotifier
-from airflow_provider_octopush.operators.voice_campaign import VoiceCampaignOperator
+from airflow_provider_octopush.operators.voice_campaign import SendVoiceCampaignOperator, VoiceCampaignOperator
+from airflow_provider_octopush.sensors.voice_campaign import VoiceCampaignReadySensor
 
 START = pendulum.datetime(2026, 1, 1, tz="UTC")
 
@@ -77,3 +78,11 @@ with DAG(
             list_name="on-call", text="Task {{ ti.task_id }} failed", poll_interval=1
         ),
     )
+
+# Prepare, wait with the deferrable sensor (in the triggerer from the start on Airflow 3.3+), send.
+with DAG("rs_sensor_start", schedule=None, start_date=START) as rs_sensor_start:
+    prepare = VoiceCampaignOperator(task_id="prepare", list_name="review-desk", text="Review")
+    ready = VoiceCampaignReadySensor(
+        task_id="ready", ticket_number="{{ ti.xcom_pull(task_ids='prepare') }}", deferrable=True, poke_interval=1
+    )
+    prepare >> ready >> SendVoiceCampaignOperator(task_id="send", ticket_number=ready.ticket_number)
