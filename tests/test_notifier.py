@@ -20,7 +20,7 @@ from airflow_provider_octopush.notifications.octopush import (
     notification_request_id,
 )
 from airflow_provider_octopush.operators.voice_campaign import default_request_id
-from airflow_provider_octopush.version_compat import AIRFLOW_V_3_2_PLUS
+from airflow_provider_octopush.version_compat import AIRFLOW_V_3_2_PLUS, AIRFLOW_V_3_3_PLUS
 
 if TYPE_CHECKING:
     from conftest import Sandbox
@@ -38,6 +38,77 @@ def test_the_default_timeout_fits_the_dag_processor(monkeypatch: pytest.MonkeyPa
     assert default_timeout() == 40.0  # Airflow's default of 50 s, less 10 s
     monkeypatch.setenv("AIRFLOW__DAG_PROCESSOR__DAG_FILE_PROCESSOR_TIMEOUT", "25")
     assert default_timeout() == 15.0
+
+
+def test_the_default_timeout_of_a_sync_deadline_callback_follows_the_callback_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Deadline Alert's sync callback runs in the executor's callback process, which Airflow 3.3 kills after
+    [callbacks] callback_execution_timeout (0, the default, for never): the bound follows it when set."""
+    assert default_timeout(DEADLINE_CONTEXT) == 40.0  # no callback limit: the strictest host's, as before
+    monkeypatch.setenv("AIRFLOW__CALLBACKS__CALLBACK_EXECUTION_TIMEOUT", "300")
+    assert default_timeout(DEADLINE_CONTEXT) == 290.0
+    assert default_timeout(DEADLINE_CONTEXT, in_triggerer=True) == 40.0  # the triggerer's async callbacks
+    assert default_timeout({"reason": "task_failure"}) == 40.0  # a DAG callback: the DAG processor's limit
+
+
+def sync_deadline_callback(kwargs: dict[str, Any]) -> tuple[bool, str | None]:
+    """Run the notifier as the executor runs a Deadline Alert's SyncCallback (Airflow 3.2+): by its path."""
+    import structlog
+
+    log = structlog.get_logger("callback")  # Airflow's own loggers are structlog's
+    data = {"path": NOTIFIER_PATH, "kwargs": kwargs}
+    if AIRFLOW_V_3_3_PLUS:
+        from airflow.sdk.execution_time.callback_supervisor import execute_callback
+
+        return execute_callback(data["path"], data["kwargs"], "", None, log)
+    from types import SimpleNamespace
+
+    from airflow.executors.workloads.callback import execute_callback_workload
+
+    return execute_callback_workload(SimpleNamespace(data=data), log)
+
+
+@pytest.mark.skipif(not AIRFLOW_V_3_2_PLUS, reason="the executor runs sync deadline callbacks from Airflow 3.2")
+def test_a_sync_deadline_callback_phones_once_within_its_host_limit(
+    octopush_conn: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SyncCallback form of the Deadline Alert: sent when computed in time; on Airflow 3.3 with a callback
+    limit of 25 s the default wait is 5 s, so a slow computation ends cancelled, with the limit named, before
+    Airflow would kill the callback."""
+    octopush_conn.configure(computation_delay=0.3)
+    kwargs = {"list_name": "on-call", "text": "Late: {{ dag_run.dag_id }}", "poll_interval": 0.2}
+    assert sync_deadline_callback({**kwargs, "context": dict(DEADLINE_CONTEXT)}) == (True, None)
+    (sent,) = octopush_conn.campaigns()
+    assert sent["status"] == "sent" and sent["payload"]["text"] == "Late: nightly_load"
+    if not AIRFLOW_V_3_3_PLUS:
+        return
+    monkeypatch.setenv("AIRFLOW__CALLBACKS__CALLBACK_EXECUTION_TIMEOUT", "25")
+    octopush_conn.configure(computation_delay=600)
+    context = {**DEADLINE_CONTEXT, "deadline": {"id": "another-deadline", "deadline_time": "2026-11-27T08:00:00"}}
+    started = time.monotonic()
+    ok, error = sync_deadline_callback({**kwargs, "context": context})
+    assert not ok and "wait_timeout=5 s" in str(error), error
+    assert time.monotonic() - started < 15
+    assert [c["status"] for c in octopush_conn.campaigns()] == ["sent", "cancelled"]
+
+
+def test_the_connection_id_is_templated(octopush_conn: Sandbox) -> None:
+    """One DAG file, one connection per environment: the id renders with the callback's context."""
+    octopush_conn.configure(computation_delay=0)
+    notifier = OctopushVoiceNotifier(
+        list_name="on-call", text="late", poll_interval=0.2, octopush_conn_id="{{ dag_run.conf['conn'] }}"
+    )
+    with pytest.raises(OctopushError, match="octopush_nowhere"):
+        notifier({**DEADLINE_CONTEXT, "dag_run": {**DEADLINE_CONTEXT["dag_run"], "conf": {"conn": "octopush_nowhere"}}})
+    assert octopush_conn.campaigns() == []
+    notifier = OctopushVoiceNotifier(
+        list_name="on-call", text="late", poll_interval=0.2, octopush_conn_id="{{ 'octopush_' ~ 'default' }}"
+    )
+    notifier(dict(DEADLINE_CONTEXT))
+    assert [c["status"] for c in octopush_conn.campaigns()] == ["sent"]
+    with pytest.raises(CampaignParameterError, match="'octopush_conn_id'"):
+        OctopushVoiceNotifier(list_name="on-call", text="late", octopush_conn_id=" ")
 
 
 def test_a_wait_longer_than_the_whole_is_refused_when_the_dag_loads(octopush_conn: Sandbox) -> None:

@@ -4,9 +4,10 @@
 creates the campaign, waits a bounded time for Octopush to compute it, and sends it (or
 cancels it). A callback's host kills it after a while (the DAG processor, which runs
 DAG-level callbacks, after ``[dag_processor] dag_file_processor_timeout``: 50 s by
-default), so every step, retries included, fits into ``timeout``, and the campaign is
-always sent or cancelled before it runs out. ``async_notify`` serves Deadline Alerts,
-which run in the triggerer.
+default; a Deadline Alert's sync callback, which the executor runs, after
+``[callbacks] callback_execution_timeout`` on Airflow 3.3+ when set), so every step,
+retries included, fits into ``timeout``, and the campaign is always sent or cancelled
+before it runs out. ``async_notify`` serves Deadline Alerts run in the triggerer.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from airflow_provider_octopush.connection import DEFAULT_CONN_ID
 from airflow_provider_octopush.validation import (
     CAMPAIGN_PARAMETERS,
     check_literals,
+    holds_template,
     parse_conn_id,
     parse_limit,
     parse_seconds,
@@ -65,12 +67,20 @@ def notification_request_id(context: Context) -> str:
     return default_request_id(dag_id, event, run_id, -1)
 
 
-def default_timeout() -> float:
-    """The strictest host's limit under the configuration in force: the DAG processor's, less a margin."""
+def default_timeout(context: Context | None = None, *, in_triggerer: bool = False) -> float:
+    """The limit of the host that runs this callback, under the configuration in force, less a margin.
+
+    A Deadline Alert's sync callback (a context with ``deadline``, outside the triggerer) runs
+    in the executor's callback process, killed after ``[callbacks] callback_execution_timeout``
+    (Airflow 3.3+, when positive). Every other callback is bounded by the strictest host that
+    may run it, the DAG processor (``[dag_processor] dag_file_processor_timeout``).
+    """
     from airflow_provider_octopush.version_compat import conf
 
-    processor_timeout = conf.getfloat("dag_processor", "dag_file_processor_timeout", fallback=50.0)
-    return max(SEND_RESERVE, processor_timeout - HOST_MARGIN)
+    limit = conf.getfloat("dag_processor", "dag_file_processor_timeout", fallback=50.0)
+    if context is not None and "deadline" in context and not in_triggerer:
+        limit = conf.getfloat("callbacks", "callback_execution_timeout", fallback=0.0) or limit
+    return max(SEND_RESERVE, limit - HOST_MARGIN)
 
 
 class OctopushVoiceNotifier(BaseNotifier):
@@ -79,19 +89,21 @@ class OctopushVoiceNotifier(BaseNotifier):
     Takes the campaign arguments of :class:`VoiceCampaignOperator` (all templated, with
     the callback's context), plus:
 
-    :param octopush_conn_id: the Octopush connection.
+    :param octopush_conn_id: the Octopush connection (templated, e.g. one per environment).
     :param max_cost: cancel instead of sending when the computed cost is higher.
     :param max_contacts: cancel instead of sending when there are more contacts.
     :param poll_interval: seconds between two status reads.
     :param timeout: the longest the whole notification may take: create, wait, send or
         cancel, retries included. Default: ``[dag_processor] dag_file_processor_timeout``
         less 10 s (40 s under Airflow's defaults), so that a DAG-level callback is never
-        killed half-way. Raise both together for large lists.
+        killed half-way; for a Deadline Alert's sync callback on Airflow 3.3+,
+        ``[callbacks] callback_execution_timeout`` less 10 s when that is set. Raise both
+        together for large lists.
     :param wait_timeout: the longest it waits for the computation; then the campaign is
         cancelled and the callback fails. Default: ``timeout`` less 10 s for the send.
     """
 
-    template_fields = NOTIFIER_PARAMETERS
+    template_fields = (*NOTIFIER_PARAMETERS, "octopush_conn_id")
     send_at = None  # a notification calls now
     # The arguments that are not API parameters, as __init__ stores them, checked (for type checkers).
     octopush_conn_id: str
@@ -130,7 +142,7 @@ class OctopushVoiceNotifier(BaseNotifier):
         check_literals(campaign)
         vars(self).update(
             campaign,
-            octopush_conn_id=parse_conn_id(octopush_conn_id),
+            octopush_conn_id=octopush_conn_id if holds_template(octopush_conn_id) else parse_conn_id(octopush_conn_id),
             max_cost=parse_limit("max_cost", max_cost),
             max_contacts=parse_limit("max_contacts", max_contacts),
             poll_interval=parse_seconds("poll_interval", poll_interval),
@@ -140,11 +152,11 @@ class OctopushVoiceNotifier(BaseNotifier):
         if self.timeout is not None:
             self._budget()  # both bounds are known: check that they fit together now
 
-    def _budget(self) -> tuple[float, float]:
+    def _budget(self, context: Context | None = None, *, in_triggerer: bool = False) -> tuple[float, float]:
         """The whole notification's time and the wait's, checked: (timeout, wait_timeout)."""
         from airflow_provider_octopush.exceptions import CampaignParameterError
 
-        timeout = default_timeout() if self.timeout is None else self.timeout
+        timeout = default_timeout(context, in_triggerer=in_triggerer) if self.timeout is None else self.timeout
         wait_timeout = timeout - SEND_RESERVE if self.wait_timeout is None else self.wait_timeout
         if wait_timeout >= timeout or wait_timeout <= 0:
             raise CampaignParameterError(
@@ -158,11 +170,13 @@ class OctopushVoiceNotifier(BaseNotifier):
         from airflow_provider_octopush.hooks.octopush import OctopushHook
 
         return OctopushHook(
-            self.octopush_conn_id, max_retry_wait=min(60.0, wait_timeout / 4), deadline=time.time() + timeout
+            parse_conn_id(self.octopush_conn_id),  # rendered by now
+            max_retry_wait=min(60.0, wait_timeout / 4),
+            deadline=time.time() + timeout,
         )
 
     def notify(self, context: Context) -> None:
-        timeout, wait_timeout = self._budget()
+        timeout, wait_timeout = self._budget(context)
         hook = self._hook(timeout, wait_timeout)
         try:
             self._create_and_send(context, hook, wait_timeout)
@@ -177,7 +191,7 @@ class OctopushVoiceNotifier(BaseNotifier):
         """
         import asyncio
 
-        timeout, wait_timeout = self._budget()
+        timeout, wait_timeout = self._budget(context, in_triggerer=True)
         hook = self._hook(timeout, wait_timeout)
         try:
             await hook.aload_settings()
