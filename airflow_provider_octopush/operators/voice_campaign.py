@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import operator
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow.sdk import BaseOperator
 
@@ -34,6 +34,7 @@ from airflow_provider_octopush.validation import (
 from airflow_provider_octopush.version_compat import conf
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from contextlib import AbstractContextManager
     from datetime import datetime, timedelta
 
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 
 # The campaign values out of __init__'s arguments, in one C call (DAG files hold hundreds of these tasks).
 _campaign_values = operator.itemgetter(*CAMPAIGN_PARAMETERS)
+_T = TypeVar("_T")
 RESPONSE_XCOM_KEY = "octopush_response"
 STATUS_XCOM_KEY = "octopush_status"
 SEND_XCOM_KEY = "octopush_send"
@@ -160,6 +162,14 @@ class VoiceCampaignOperator(BaseOperator):
             wait_timeout=parse_seconds("wait_timeout", wait_timeout),
             deferrable=parse_bool("deferrable", deferrable),
         )
+        if self.outlets and not self.send:
+            from airflow_provider_octopush.exceptions import CampaignParameterError
+
+            raise CampaignParameterError(
+                "outlets",
+                "set on a task with send=False, which succeeds having called nobody",
+                "outlets announce sent campaigns: set send=True, or put them on the SendVoiceCampaignOperator",
+            )
 
     def execute(self, context: Context) -> str:
         import pendulum
@@ -220,6 +230,7 @@ class VoiceCampaignOperator(BaseOperator):
                 if sent is not None:
                     self.log.info("Octopush campaign %s was sent by an earlier try; not sending it again", ticket)
                     ti.xcom_push(key=SEND_XCOM_KEY, value=sent)
+                    self._announce(context, ticket, None, sent)  # the try that sent it failed: no event yet
                     return ticket
                 deadline, limit = self._deadline(ti)
                 if self.deferrable:
@@ -325,7 +336,19 @@ class VoiceCampaignOperator(BaseOperator):
         memory.remember_sent(ticket, answer)
         context["ti"].xcom_push(key=SEND_XCOM_KEY, value=answer)
         self.log.info("%s", describe_send(ticket, answer))
+        self._announce(context, ticket, status.figures(), answer)
         return ticket
+
+    def _announce(self, context: Context, ticket: str, figures: dict[str, Any] | None, answer: dict[str, Any]) -> None:
+        """The extra of the outlets' asset events, if any (see :mod:`~airflow_provider_octopush.sent_asset_event`)."""
+        if not self.outlets:
+            return
+        from airflow_provider_octopush.sent_asset_event import announce_sent, sent_extra
+        from airflow_provider_octopush.validation import is_unset, parse_send_at
+
+        send_at = vars(self)["send_at"]  # rendered, checked when the campaign was created
+        send_at = None if is_unset(send_at) else parse_send_at(send_at).isoformat()
+        announce_sent(context, self.outlets, sent_extra(ticket, figures, answer, send_at=send_at, knows_send_at=True))
 
     def on_kill(self) -> None:
         """Cancel a campaign this task created and has not sent: nobody would send it otherwise."""
@@ -356,13 +379,14 @@ class _TicketOperator(BaseOperator):
         self.ticket_number = ticket_number
         self.octopush_conn_id = parse_conn_id(octopush_conn_id)
 
-    def _call(self, method: str) -> dict[str, Any]:
+    def _call(self, work: Callable[[OctopushHook, str], _T]) -> _T:
+        """``work(hook, ticket)`` with the rendered ticket checked, the hook closed after."""
         from airflow_provider_octopush.hooks.octopush import OctopushHook
 
         ticket = parse_ticket(self.ticket_number)
         hook = OctopushHook(self.octopush_conn_id)
         try:
-            return getattr(hook, method)(ticket)
+            return work(hook, ticket)
         finally:
             hook.close()
 
@@ -376,10 +400,18 @@ class SendVoiceCampaignOperator(_TicketOperator):
     ui_color = "#e0f5e0"  # the calls go out
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_octopush.campaign import describe_send
+        from airflow_provider_octopush.campaign import describe_send, poll_status
+        from airflow_provider_octopush.sent_asset_event import announce_sent, sent_extra
 
-        answer = self._call("send_voice_campaign")
+        def send(hook: OctopushHook, ticket: str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+            figures = poll_status(hook, ticket).figures() if self.outlets else None  # for the asset event
+            return figures, hook.send_voice_campaign(ticket)
+
+        figures, answer = self._call(send)
         self.log.info("%s", describe_send(self.ticket_number, answer))
+        if self.outlets:
+            extra = sent_extra(parse_ticket(self.ticket_number), figures, answer, send_at=None, knows_send_at=False)
+            announce_sent(context, self.outlets, extra)
         return answer
 
 
@@ -397,7 +429,7 @@ class CancelVoiceCampaignOperator(_TicketOperator):
         from airflow_provider_octopush.octopush_api import CODE_ALREADY_SENT, CODE_NOT_FOUND
 
         try:
-            self._call("cancel_voice_campaign")
+            self._call(lambda hook, ticket: hook.cancel_voice_campaign(ticket))
         except OctopushApiError as err:
             if err.code in (CODE_ALREADY_SENT, CODE_NOT_FOUND):  # sent, or gone: nothing is left pending
                 raise
