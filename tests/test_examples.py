@@ -1,4 +1,4 @@
-"""The example DAGs import cleanly and run against the sandbox."""
+"""The example DAGs import cleanly and run against the sandbox (the approval example: test_approval_dag.py)."""
 
 from __future__ import annotations
 
@@ -68,16 +68,6 @@ def test_send_with_budget_example_sends_once(octopush_conn: Sandbox, airflow_db:
     (campaign,) = octopush_conn.campaigns()
     assert campaign["status"] == "sent" and campaign["send_calls"] == 1
     assert "12 missing deliveries" in campaign["payload"]["text"]
-
-
-@pytest.mark.dag
-def test_review_then_send_example(octopush_conn: Sandbox, airflow_db: Path) -> None:
-    octopush_conn.configure(computation_delay=0)
-    run = example_dag("octopush_review_then_send").test()
-    assert run.state == "success"
-    (campaign,) = octopush_conn.campaigns()
-    assert campaign["status"] == "sent" and campaign["payload"]["tag_name"] == "members"
-    assert xcoms(run, "ready")["return_value"]["status"] == "ready_to_be_sent"
 
 
 @pytest.mark.dag
