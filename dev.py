@@ -70,9 +70,10 @@ class Cell:
 # on its own real DAG processor and worker; 3.2 also shows the deferrable sensor's fallback (no start in the
 # triggerer before 3.3).
 CALLBACKS = "dag_level_and_a_task_level"
+APPROVAL = "approval_through_the_rest_api"  # Airflow's HITL, on every version that has it
 MATRIX = (
-    Cell("3.1.8", "3.10", "2026-03-18", realstack=f"connection_form or test_button or {CALLBACKS}"),
-    Cell("3.2.2", "3.12", "2026-06-05", realstack=f"{CALLBACKS} or sensor_starts"),
+    Cell("3.1.8", "3.10", "2026-03-18", realstack=f"connection_form or test_button or {CALLBACKS} or {APPROVAL}"),
+    Cell("3.2.2", "3.12", "2026-06-05", realstack=f"{CALLBACKS} or sensor_starts or {APPROVAL}"),
     Cell("3.3.2", "3.13", "2026-09-24"),
 )
 DEFAULT = Cell("3.3.2", "3.11", "2026-11-26")

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+import os
+import subprocess
+import sys
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from conftest import API_KEY, connection_json
 
 from airflow_provider_octopush.connection import base_url_from, settings_from
 from airflow_provider_octopush.exceptions import OctopushConnectionError
-from airflow_provider_octopush.octopush_api import DEFAULT_BASE_URL
+from airflow_provider_octopush.octopush_api import BALANCE_PATH, DEFAULT_BASE_URL
+
+if TYPE_CHECKING:
+    from conftest import Sandbox
 
 
 def settings(**extra: Any) -> Any:
@@ -70,3 +77,33 @@ def test_missing_credentials_are_named(login: str, password: str | None, what: s
 
 def test_repr_hides_the_key() -> None:
     assert "s3cret-key" not in repr(settings()) and "s3cret-key" not in str(settings())
+
+
+@pytest.mark.parametrize("good_key", [True, False])
+def test_the_cli_connection_test(sandbox: Sandbox, good_key: bool) -> None:
+    """``airflow connections test octopush_default``, as an operator runs it on a machine that can reach
+    Octopush (Airflow allows it with [core] test_connection = Enabled): the balance read, or the refusal,
+    never the key."""
+    wrong = "Wrong-Cli-Key-4e2a"
+    env = {
+        **os.environ,
+        "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
+        "AIRFLOW_CONN_OCTOPUSH_DEFAULT": connection_json(sandbox.url, **({} if good_key else {"password": wrong})),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "airflow", "connections", "test", "octopush_default"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    output = done.stdout + done.stderr
+    if good_key:
+        assert done.returncode == 0, output
+        assert "Connection success!" in output
+        assert [r["path"] for r in sandbox.requests()] == [BALANCE_PATH]
+    else:
+        assert done.returncode == 1, output
+        assert "Connection failed!" in output and "401" in output, output
+        assert wrong not in output
+    assert API_KEY not in output

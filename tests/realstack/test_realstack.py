@@ -260,6 +260,56 @@ def test_the_deferrable_sensor_starts_in_the_triggerer_on_3_3(stack: Stack) -> N
     assert figures["ticket_number"] == campaign["ticket_number"] and figures["status"] == "ready_to_be_sent"
 
 
+def approval_run(stack: Stack, dag_id: str, list_name: str, answer: str | None) -> tuple[str, dict[str, str]]:
+    """Trigger a run, answer its approval through the REST API as the UI does (or never), wait for its end."""
+    wait_for(dag_id, lambda: stack.dag_ready(dag_id), timeout=180)
+    run_id = stack.trigger(dag_id, {"list": list_name})
+    hitl = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/approve/-1/hitlDetails"
+
+    def asked() -> dict | None:
+        try:
+            return stack.api("GET", hitl)
+        except urllib.error.HTTPError:  # 404 until the task has asked
+            return None
+
+    request = wait_for(f"{dag_id} to ask for approval", asked, timeout=240)
+    assert request["body"] == "25 contacts"  # the sensor's figures, as the approver sees them
+    if answer is not None:
+        answered = stack.api("PATCH", hitl, {"chosen_options": [answer], "params_input": {}})
+        assert answered["chosen_options"] == [answer]
+    assert stack.wait_run(dag_id, run_id, timeout=300) == "success"
+    return run_id, {ti["task_id"]: ti["state"] for ti in stack.task_instances(dag_id, run_id)}
+
+
+def test_approval_through_the_rest_api_sends_or_cancels_and_the_calls_start_a_downstream_dag(stack: Stack) -> None:
+    """Approve: sent once, and the DAG scheduled on the campaign's asset runs with its ticket and figures.
+    Reject, and no answer within the time-out (Airflow takes the default, Reject): cancelled, no asset event."""
+    wait_for("rs_after_calls", lambda: stack.dag_ready("rs_after_calls"), timeout=180)
+    _, states = approval_run(stack, "rs_approval", "approved-list", "Approve")
+    assert states["send"] == "success" and states["withdraw"] == "skipped", states
+    (sent,) = campaigns_where(stack.sandbox, list_name="approved-list")
+    assert sent["status"] == "sent" and sent["send_calls"] == 1
+
+    def downstream_runs() -> list[dict]:
+        return stack.api("GET", "/api/v2/dags/rs_after_calls/dagRuns")["dag_runs"]
+
+    (after,) = wait_for("the asset-scheduled DAG to run", downstream_runs, timeout=180)
+    assert stack.wait_run("rs_after_calls", after["dag_run_id"], timeout=180) == "success"
+    entry = f"/api/v2/dags/rs_after_calls/dagRuns/{after['dag_run_id']}/taskInstances/report/xcomEntries/return_value"
+    (extra,) = stack.api("GET", entry + "?deserialize=true&stringify=false")["value"]
+    assert extra["ticket_number"] == sent["ticket_number"] and extra["number_of_contacts"] == 25
+
+    for dag_id, list_name, answer in (
+        ("rs_approval", "rejected-list", "Reject"),
+        ("rs_approval_timeout", "unanswered-list", None),
+    ):
+        _, states = approval_run(stack, dag_id, list_name, answer)
+        assert states["send"] == "skipped" and states["withdraw"] == "success", (dag_id, states)
+        (campaign,) = campaigns_where(stack.sandbox, list_name=list_name)
+        assert campaign["status"] == "cancelled" and campaign["send_calls"] == 0
+    assert len(downstream_runs()) == 1  # nothing announced for the cancelled campaigns
+
+
 def test_worker_killed_right_after_create_makes_no_second_campaign(stack: Stack) -> None:
     wait_for("rs_kill", lambda: stack.dag_ready("rs_kill"), timeout=180)
     stack.sandbox.fault(match='"killed"', delay=60)  # Octopush acts, then its answer hangs
