@@ -69,6 +69,8 @@ class Cell:
 # A DAG-level callback's context differs between Airflow versions: each cell proves the notifier's request ids
 # on its own real DAG processor and worker; 3.2 also shows the deferrable sensor's fallback (no start in the
 # triggerer before 3.3).
+# The 3.1 lock pins apache-airflow-providers-standard 1.13.1 by hand (its resolution date has 1.12.1, whose
+# HITL operators lack response_timeout, which the approval example uses): keep that line when re-locking.
 CALLBACKS = "dag_level_and_a_task_level"
 APPROVAL = "approval_through_the_rest_api"  # Airflow's HITL, on every version that has it
 MATRIX = (

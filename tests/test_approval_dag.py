@@ -17,6 +17,7 @@ from test_asset_events_dag import events
 from test_examples import example_dag
 
 from airflow_provider_octopush.sandbox import SandboxServer, SandboxState
+from airflow_provider_octopush.version_compat import AIRFLOW_V_3_3_PLUS
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -54,6 +55,11 @@ def run_answered(answer: str) -> tuple[Any, dict[str, Any]]:
     return run, asked
 
 
+@pytest.mark.skipif(
+    not AIRFLOW_V_3_3_PLUS,
+    reason="before 3.3 dag.test() runs the HITL trigger in-process, where it cannot read the answer "
+    "(Airflow's HITLTrigger gets no HITL detail there); the 3.1 and 3.2 cells prove approval on their real stacks",
+)
 @pytest.mark.parametrize("answer", ["Approve", "Reject"])
 def test_the_approver_decides_and_the_campaign_is_never_left_prepared(
     octopush_conn: Sandbox, alerts_account: Sandbox, airflow_db: Path, answer: str

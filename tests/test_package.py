@@ -85,7 +85,7 @@ def test_the_wheel_holds_every_module_and_the_metadata(dist: dict[str, Path]) ->
     assert "Requires-Dist: apache-airflow>=3.1.0" in metadata
     assert "Project-URL: Octopush API, https://dev.octopush.com/" in metadata
     assert "License: Apache-2.0" in metadata or "License-Expression: Apache-2.0" in metadata
-    assert "## 0.2.0" in metadata  # the changelog is part of the long description
+    assert "## [0.2.0]" in metadata  # the changelog is part of the long description
     entry_points = zipfile.ZipFile(dist["wheel"]).read(f"{dist_info}/entry_points.txt").decode()
     assert "provider_info = airflow_provider_octopush.get_provider_info:get_provider_info" in entry_points
     with tarfile.open(dist["sdist"]) as sdist:

@@ -113,3 +113,24 @@ def test_every_operator_and_sensor_has_its_own_colour() -> None:
     colours = {cls.__name__: cls.ui_color for cls in classes}
     assert not {BaseOperator.ui_color, BaseSensorOperator.ui_color} & set(colours.values()), colours
     assert len(set(colours.values())) == len(colours), colours
+
+
+def test_the_changelog_is_dated_categorised_and_current() -> None:
+    """Users read it before adopting: each version dated (or Unreleased), newest first, the top one this
+    package's; entries only under Breaking, Added, Changed, Fixed; renames flagged under Breaking."""
+    import re
+    from datetime import date
+
+    import airflow_provider_octopush
+
+    text = (Path(__file__).resolve().parents[1] / "CHANGELOG.md").read_text()
+    versions = re.findall(r"^## \[(\d+\.\d+\.\d+)\] - (Unreleased|\d{4}-\d{2}-\d{2})$", text, re.MULTILINE)
+    assert len(versions) == len(re.findall(r"^## ", text, re.MULTILINE)) >= 2, "a version heading without a date"
+    assert versions[0][0] == airflow_provider_octopush.__version__
+    numbers = [tuple(map(int, number.split("."))) for number, _ in versions]
+    assert numbers == sorted(numbers, reverse=True)
+    dates = [date.fromisoformat(when) for _, when in versions if when != "Unreleased"]
+    assert dates == sorted(dates, reverse=True)
+    assert set(re.findall(r"^### (.+)$", text, re.MULTILINE)) <= {"Breaking", "Added", "Changed", "Fixed"}
+    breaking = text.split("### Breaking", 1)[1].split("\n### ", 1)[0]
+    assert "**Renamed**" in breaking and not re.search(r"\n- [^\n]*\bis now\b", text.split("### Added", 1)[1])
