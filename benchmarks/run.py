@@ -373,6 +373,32 @@ def production_stack_drain() -> list[Row]:
     ]
 
 
+REALSTACK_FIGURES = ROOT / "test-artifacts" / "realstack-figures.json"
+
+
+def waiting_sensors() -> list[Row]:
+    """100 deferrable sensors on the real stack (LocalExecutor, 8 slots), as its suite last measured them:
+    ``python3 dev.py test -m realstack`` writes the figures this row reads."""
+    if not REALSTACK_FIGURES.exists():
+        print(f"no {REALSTACK_FIGURES.name}: run python3 dev.py test -m realstack for the sensor row", file=sys.stderr)
+        return []
+    measured = json.loads(REALSTACK_FIGURES.read_text())["waiting_sensors"]
+    ours, worker = measured["rs_sensors_triggerer"], measured["rs_sensors_worker"]
+    return [
+        Row(
+            "worker task starts before 100 deferrable sensors all wait, LocalExecutor with 8 slots (real-stack "
+            "suite, its last run)",
+            f"{ours['worker_starts_before_the_wait']} (started in the triggerer, Airflow 3.3); all waiting after "
+            f"{ours['seconds_until_all_wait']} s",
+            f"{worker['worker_starts_before_the_wait']} (started on a worker, then deferred); all waiting after "
+            f"{worker['seconds_until_all_wait']} s",
+            f"{ours['seconds_until_all_wait'] / worker['seconds_until_all_wait']:.3f}",
+            "0 worker starts",
+            ours["worker_starts_before_the_wait"] == 0,
+        )
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="few repetitions: checks the benchmark still runs")
@@ -434,6 +460,7 @@ def main() -> int:
             sandbox.terminate()
             sandbox.wait()
     rows.extend(production_stack_drain())
+    rows.extend(waiting_sensors())
     print(f"\nMachine: {machine()}{' (quick mode: too few repetitions to quote)' if args.quick else ''}\n")
     print("| figure | ours | baseline | ratio | target | met |")
     print("|---|---|---|---|---|---|")

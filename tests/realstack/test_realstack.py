@@ -310,6 +310,53 @@ def test_approval_through_the_rest_api_sends_or_cancels_and_the_calls_start_a_do
     assert len(downstream_runs()) == 1  # nothing announced for the cancelled campaigns
 
 
+@pytest.mark.skipif(not AIRFLOW_V_3_3_PLUS, reason="a wait starts in the triggerer from Airflow 3.3")
+def test_100_waiting_sensors_started_in_the_triggerer_take_no_worker(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The figure of the benchmark table: 100 deferrable sensors waiting on 100 campaigns, started in the
+    triggerer (none ever queued to an executor before its campaign is computed) against started on a worker
+    then deferred (100 worker task starts, each holding a slot until it defers). Figures in
+    test-artifacts/realstack-figures.json, which ``python3 dev.py bench`` reads."""
+    from airflow_provider_octopush.hooks.octopush import OctopushHook
+
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_OCTOPUSH_BENCH",
+        json.dumps({"conn_type": "octopush", "login": LOGIN, "password": API_KEY, "host": stack.sandbox.url}),
+    )
+    figures: dict[str, dict[str, float]] = {}
+    stack.sandbox.configure(computation_delay=3600)
+    try:
+        for dag_id in ("rs_sensors_triggerer", "rs_sensors_worker"):
+            wait_for(dag_id, lambda dag_id=dag_id: stack.dag_ready(dag_id), timeout=180)
+            hook = OctopushHook("octopush_bench")
+            tickets = [
+                hook.create_voice_campaign_on_list(list_name=f"{dag_id}-{n:03d}", text="Wait") for n in range(100)
+            ]
+            hook.close()
+            started = time.monotonic()
+            run_id = stack.trigger(dag_id, {"tickets": [ticket["ticket_number"] for ticket in tickets]})
+
+            def all_waiting(dag_id: str = dag_id, run_id: str = run_id) -> list[dict] | None:
+                tis = stack.task_instances(dag_id, run_id)
+                return tis if len(tis) == 100 and all(ti["state"] == "deferred" for ti in tis) else None
+
+            waiting = wait_for(f"the 100 sensors of {dag_id} to wait", all_waiting, timeout=900, interval=2)
+            figures[dag_id] = {
+                "seconds_until_all_wait": round(time.monotonic() - started, 1),
+                "worker_starts_before_the_wait": sum(1 for ti in waiting if ti["queued_when"]),
+            }
+            stack.sandbox.finish()
+            assert stack.wait_run(dag_id, run_id, timeout=900) == "success"
+    finally:
+        stack.sandbox.configure(computation_delay=2)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "realstack-figures.json").write_text(json.dumps({"waiting_sensors": figures}, indent=2) + "\n")
+    print(f"\nwaiting sensors: {json.dumps(figures)}")
+    assert figures["rs_sensors_triggerer"]["worker_starts_before_the_wait"] == 0
+    assert figures["rs_sensors_worker"]["worker_starts_before_the_wait"] == 100
+
+
 def test_worker_killed_right_after_create_makes_no_second_campaign(stack: Stack) -> None:
     wait_for("rs_kill", lambda: stack.dag_ready("rs_kill"), timeout=180)
     stack.sandbox.fault(match='"killed"', delay=60)  # Octopush acts, then its answer hangs

@@ -86,3 +86,16 @@ with DAG("rs_sensor_start", schedule=None, start_date=START) as rs_sensor_start:
         task_id="ready", ticket_number="{{ ti.xcom_pull(task_ids='prepare') }}", deferrable=True, poke_interval=1
     )
     prepare >> ready >> SendVoiceCampaignOperator(task_id="send", ticket_number=ready.ticket_number)
+
+# 100 sensors waiting on 100 campaigns (tickets from the run's conf): started in the triggerer (Airflow 3.3),
+# or started on a worker and deferred. The suite compares what each takes from the workers.
+for dag_id, from_trigger in (("rs_sensors_triggerer", True), ("rs_sensors_worker", False)):
+    with DAG(dag_id, schedule=None, start_date=START, max_active_tasks=100):
+        for number in range(100):
+            VoiceCampaignReadySensor(
+                task_id=f"wait_{number:03d}",
+                ticket_number=f"{{{{ dag_run.conf['tickets'][{number}] }}}}",
+                deferrable=True,
+                start_from_trigger=from_trigger,
+                poke_interval=5,
+            )
