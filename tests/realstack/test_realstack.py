@@ -273,6 +273,15 @@ def approval_run(stack: Stack, dag_id: str, list_name: str, answer: str | None) 
             return None
 
     request = wait_for(f"{dag_id} to ask for approval", asked, timeout=240)
+    # Answer once the scheduler has processed the parked task's executor event, as a person's answer always
+    # comes after: an answer within that second races it in Airflow 3.3.2 (the scheduler then fails the
+    # re-queued task, seen under load). The scheduler's own log line is the state it reports.
+    finished = f"TaskInstance Finished: dag_id={dag_id}, task_id=approve, run_id={run_id}"
+    wait_for(
+        "the scheduler to see the approval task parked",
+        lambda: finished in (stack.home / "scheduler.out").read_text(errors="replace"),
+        timeout=240,
+    )
     assert request["body"] == "25 contacts"  # the sensor's figures, as the approver sees them
     if answer is not None:
         answered = stack.api("PATCH", hitl, {"chosen_options": [answer], "params_input": {}})
