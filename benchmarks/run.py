@@ -23,6 +23,7 @@ import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 LOGIN, API_KEY = "bench@example.com", "bench-api-key-0123456789"
@@ -352,13 +353,21 @@ def machine() -> str:
 PRODSTACK_FIGURES = ROOT / "test-artifacts" / "prodstack-figures.json"
 
 
+def last_suite_figures(path: Path, section: str, marker: str) -> dict[str, Any] | None:
+    """A section of the figures a stack suite wrote on its last run, or None (said) when it has not run."""
+    if not path.exists():
+        print(f"no {path.name}: run python3 dev.py test -m {marker} for its row", file=sys.stderr)
+        return None
+    figures: dict[str, Any] = json.loads(path.read_text())[section]
+    return figures
+
+
 def production_stack_drain() -> list[Row]:
     """The fan-out drain on the production-like stack, as its suite last measured it (starting that stack
     here would take minutes): ``python3 dev.py test -m prodstack`` writes the figures this row reads."""
-    if not PRODSTACK_FIGURES.exists():
-        print(f"no {PRODSTACK_FIGURES.name}: run python3 dev.py test -m prodstack for the drain row", file=sys.stderr)
+    measured = last_suite_figures(PRODSTACK_FIGURES, "fan_out", "prodstack")
+    if measured is None:
         return []
-    measured = json.loads(PRODSTACK_FIGURES.read_text())["fan_out"]
     drain = measured["drain_seconds"]
     return [
         Row(
@@ -379,10 +388,9 @@ REALSTACK_FIGURES = ROOT / "test-artifacts" / "realstack-figures.json"
 def waiting_sensors() -> list[Row]:
     """100 deferrable sensors on the real stack (LocalExecutor, 8 slots), as its suite last measured them:
     ``python3 dev.py test -m realstack`` writes the figures this row reads."""
-    if not REALSTACK_FIGURES.exists():
-        print(f"no {REALSTACK_FIGURES.name}: run python3 dev.py test -m realstack for the sensor row", file=sys.stderr)
+    measured = last_suite_figures(REALSTACK_FIGURES, "waiting_sensors", "realstack")
+    if measured is None:
         return []
-    measured = json.loads(REALSTACK_FIGURES.read_text())["waiting_sensors"]
     ours, worker = measured["rs_sensors_triggerer"], measured["rs_sensors_worker"]
     return [
         Row(

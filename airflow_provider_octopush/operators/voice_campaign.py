@@ -403,16 +403,16 @@ class SendVoiceCampaignOperator(_TicketOperator):
         from airflow_provider_octopush.campaign import describe_send, poll_status
         from airflow_provider_octopush.sent_asset_event import announce_sent, sent_extra
 
-        def send(hook: OctopushHook, ticket: str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        def send(hook: OctopushHook, ticket: str) -> dict[str, Any]:
             figures = poll_status(hook, ticket).figures() if self.outlets else None  # for the asset event
-            return figures, hook.send_voice_campaign(ticket)
+            answer = hook.send_voice_campaign(ticket)
+            self.log.info("%s", describe_send(ticket, answer))
+            if self.outlets:
+                extra = sent_extra(ticket, figures, answer, send_at=None, knows_send_at=False)
+                announce_sent(context, self.outlets, extra)
+            return answer
 
-        figures, answer = self._call(send)
-        self.log.info("%s", describe_send(self.ticket_number, answer))
-        if self.outlets:
-            extra = sent_extra(parse_ticket(self.ticket_number), figures, answer, send_at=None, knows_send_at=False)
-            announce_sent(context, self.outlets, extra)
-        return answer
+        return self._call(send)
 
 
 class CancelVoiceCampaignOperator(_TicketOperator):
