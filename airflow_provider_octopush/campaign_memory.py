@@ -1,4 +1,4 @@
-"""What a task instance remembers of its campaign from one try to the next.
+"""What a task instance remembers of its campaign (or of its message's chunks) from one try to the next.
 
 Airflow clears a task's XComs when it retries, and Octopush cannot look a campaign up by
 its ``request_id`` (its draft answer does not name it: :mod:`draft_recovery`); so a retry
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 CAMPAIGN_KEY = "octopush_campaign"
 SENT_KEY = "octopush_sent"
+MESSAGES_KEY = "octopush_messages"  # the chunks of a message to numbers that went out, by request_id
 
 
 class CampaignMemory:
@@ -76,6 +77,16 @@ class CampaignMemory:
     def remember_sent(self, ticket_number: str, answer: dict[str, Any]) -> None:
         if self._store is not None:
             self._store.set(SENT_KEY, {"ticket_number": ticket_number, "answer": answer}, retention=NEVER_EXPIRE)
+
+    def messages_sent(self) -> dict[str, dict[str, Any]]:
+        """The chunks of a message to numbers that earlier tries sent, by request_id (empty without a store)."""
+        record = self._store.get(MESSAGES_KEY) if self._store is not None else None
+        return dict(record) if isinstance(record, dict) else {}
+
+    def remember_message(self, request_id: str, result: dict[str, Any]) -> None:
+        """Add one sent chunk to the record (read again first: the record holds every chunk of every try)."""
+        if self._store is not None:
+            self._store.set(MESSAGES_KEY, {**self.messages_sent(), request_id: result}, retention=NEVER_EXPIRE)
 
     def leave_to_next_try(self, error: BaseException, *, findable: Callable[[], bool]) -> bool:
         """Whether a try that failed while waiting leaves its campaign to the next try instead of cancelling it.

@@ -1,15 +1,16 @@
 """The Octopush connection: its fields, its extras and their defaults, read in one place.
 
 login = API login (the account e-mail), password = API key, host = API base URL
-(empty for Octopush itself). Extras: ``timeout`` and ``max_retries``. This module
-imports neither Airflow nor ``requests`` at import time, so the provider info can use
-it cheaply.
+(empty for Octopush itself). Extras: ``timeout`` and ``max_retries``, and the defaults of
+:data:`DEFAULT_PARAMETERS` that every call on this connection sends unless a task gives its
+own value. This module imports neither Airflow nor ``requests`` at import time, so the
+provider info can use it cheaply.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_provider_octopush.octopush_api import DEFAULT_BASE_URL
@@ -19,6 +20,9 @@ DEFAULT_CONN_ID = "octopush_default"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 3
 MAX_RETRIES_LIMIT = 10
+# Call parameters a connection may set once for every task using it (a task's own value wins): a staging
+# connection with simulation_mode on makes every DAG safe to try.
+DEFAULT_PARAMETERS = ("sender", "voice_language", "voice_gender", "purpose", "simulation_mode")
 
 
 def _invalid(conn_id: str, problem: str) -> Exception:
@@ -36,12 +40,13 @@ class OctopushSettings:
     api_key: str
     timeout: float
     max_retries: int
+    defaults: dict[str, Any] = field(default_factory=dict)  # of DEFAULT_PARAMETERS, checked, as sent
 
     def __repr__(self) -> str:
         # the dataclass default would print the key into any log line or traceback
         return (
             f"OctopushSettings(base_url={self.base_url!r}, login={self.login!r}, api_key='***', "
-            f"timeout={self.timeout!r}, max_retries={self.max_retries!r})"
+            f"timeout={self.timeout!r}, max_retries={self.max_retries!r}, defaults={self.defaults!r})"
         )
 
 
@@ -93,7 +98,24 @@ def settings_from(
         if timeout in (None, "")
         else float(_number(conn_id, "timeout", timeout, integer=False)),
         max_retries=int(retries),
+        defaults=_defaults(conn_id, extra),
     )
+
+
+def _defaults(conn_id: str, extra: dict[str, Any]) -> dict[str, Any]:
+    """The call parameters the connection sets, checked by the rules of the calls themselves."""
+    from airflow_provider_octopush.exceptions import CampaignParameterError
+    from airflow_provider_octopush.validation import MESSAGE_BY_NAME, is_unset
+
+    defaults = {}
+    for name in DEFAULT_PARAMETERS:
+        if is_unset(extra.get(name)):
+            continue
+        try:
+            defaults[name] = MESSAGE_BY_NAME[name].normalize(extra[name])
+        except CampaignParameterError as err:
+            raise _invalid(conn_id, f"extra {name!r}: {err.problem}; it must be {err.rule}") from None
+    return defaults
 
 
 # The connection form, for the provider info (Airflow 3.2+) and the hook's legacy methods (3.1).
@@ -106,8 +128,13 @@ UI_FIELD_BEHAVIOUR: dict[str, Any] = {
         "host": f"empty for {DEFAULT_BASE_URL}",
         "timeout": str(int(DEFAULT_TIMEOUT)),
         "max_retries": str(DEFAULT_MAX_RETRIES),
+        "sender": "e.g. 33612345678 (3 to 11 letters or digits)",
+        "voice_language": "e.g. fr-FR",
+        "voice_gender": "male or female",
+        "purpose": "alert or wholesale",
     },
 }
+_DEFAULT_NOTE = "Optional. Sent by every call on this connection unless the task gives its own value."
 CONN_FIELDS: dict[str, Any] = {
     "timeout": {
         "label": "Timeout (seconds)",
@@ -121,5 +148,30 @@ CONN_FIELDS: dict[str, Any] = {
             f"with back-off. Default {DEFAULT_MAX_RETRIES}, at most {MAX_RETRIES_LIMIT}."
         ),
         "schema": {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_RETRIES_LIMIT},
+    },
+    "sender": {
+        "label": "Default sender",
+        "description": f"{_DEFAULT_NOTE} 3 to 11 letters or digits.",
+        "schema": {"type": ["string", "null"]},
+    },
+    "voice_language": {
+        "label": "Default voice language",
+        "description": f"{_DEFAULT_NOTE} A locale such as fr-FR or en-GB.",
+        "schema": {"type": ["string", "null"]},
+    },
+    "voice_gender": {
+        "label": "Default voice gender",
+        "description": f"{_DEFAULT_NOTE} male or female.",
+        "schema": {"type": ["string", "null"]},
+    },
+    "purpose": {
+        "label": "Default purpose",
+        "description": f"{_DEFAULT_NOTE} alert or wholesale; messages to numbers only (a list campaign has none).",
+        "schema": {"type": ["string", "null"]},
+    },
+    "simulation_mode": {
+        "label": "Simulation mode",
+        "description": f"{_DEFAULT_NOTE} On: Octopush simulates every call, nobody is phoned (for staging).",
+        "schema": {"type": ["boolean", "null"]},
     },
 }

@@ -26,7 +26,10 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {
                 "integration-name": "Octopush",
-                "python-modules": ["airflow_provider_octopush.operators.voice_campaign"],
+                "python-modules": [
+                    "airflow_provider_octopush.operators.voice_campaign",
+                    "airflow_provider_octopush.operators.voice_message",
+                ],
             },
         ],
         "sensors": [

@@ -17,6 +17,9 @@ CANCEL_PATH = "/voice-campaign-on-list/cancel"
 # The account's one campaign awaiting validation (computing or ready): 200 with its ticket and figures, 204 if none.
 DRAFT_PATH = "/voice-campaign/draft"
 BALANCE_PATH = "/wallet/check-balance"
+# A voice message straight to numbers, no list: sent at once (or at send_at), no status or send step.
+DIRECT_SEND_PATH = "/voice-campaign/send"
+DIRECT_SEND_MAX_RECIPIENTS = 500  # documented: 1 to 500 recipients a call
 
 # The documented statuses of a list campaign.
 COMPUTING = "under_computation"

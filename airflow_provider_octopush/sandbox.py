@@ -6,6 +6,8 @@ auth headers checked (401 otherwise), the parameter rules of
 tickets like ``voice_5f3fbce61266e``, and the lifecycle: a campaign is under
 computation for a while (status answers 400 with code 129), then ready to be sent
 (or failed); send works only when ready, and answers 200 without a body (132 once sent);
+a message straight to numbers (``POST /voice-campaign/send``, 1 to 500 recipients) is
+"phoned" at once and kept with its ticket;
 a sent campaign cannot be cancelled. One campaign awaits validation at a time (126 for a
 second create; ``--many-drafts`` lifts that for load tests), and ``GET
 /voice-campaign/draft`` shows it (204 when there is none). Unlike Octopush, which repairs bad input
@@ -13,7 +15,7 @@ silently, the sandbox refuses anything but the canonical form, so that a provide
 bug shows up as an error instead of a quietly different campaign.
 
 Test hooks under ``/_sandbox/`` (no auth, loopback only): ``GET campaigns``,
-``GET requests``, ``POST faults`` (inject failures into the next requests),
+``GET messages``, ``GET requests``, ``POST faults`` (inject failures into the next requests),
 ``POST config`` (computation delay, contacts, cost, outcome), ``POST finish`` (every campaign still
 being computed is computed now) and ``POST reset``.
 Run ``octopush-sandbox --help``. Never imported by the hook or operator.
@@ -45,12 +47,15 @@ from airflow_provider_octopush.octopush_api import (
     CODE_TEXT_MISSING,
     COMPUTING,
     CREATE_PATH,
+    DIRECT_SEND_MAX_RECIPIENTS,
+    DIRECT_SEND_PATH,
     DRAFT_PATH,
     READY,
     SEND_PATH,
     STATUS_PATH,
 )
-from airflow_provider_octopush.validation import normalize_campaign
+from airflow_provider_octopush.recipients import parse_recipients
+from airflow_provider_octopush.validation import normalize_campaign, normalize_message
 
 DEFAULT_LOGIN = "demo@example.com"
 DEFAULT_API_KEY = "sandbox-api-key-0123456789"
@@ -154,6 +159,7 @@ class SandboxState:
         self.initial_behaviour = behaviour or Behaviour()
         self.behaviour = self.initial_behaviour
         self.campaigns: dict[str, Campaign] = {}
+        self.messages: list[dict[str, Any]] = []  # messages to numbers, as phoned
         self.by_request_id: dict[str, str] = {}
         self.faults: list[Fault] = []
         self.requests: list[dict[str, Any]] = []
@@ -162,6 +168,7 @@ class SandboxState:
         with self.lock:
             self.behaviour = self.initial_behaviour
             self.campaigns.clear()
+            self.messages.clear()
             self.by_request_id.clear()
             self.faults.clear()
             self.requests.clear()
@@ -261,6 +268,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return self._balance(query)
         if (method, path) == ("GET", DRAFT_PATH):
             return self._draft()
+        if (method, path) == ("POST", DIRECT_SEND_PATH):
+            return self._send_message(_json_body(raw))
         raise ApiError(404, 404, f"no endpoint {method} {path} in the sandbox")
 
     def _campaign(self, ticket: str) -> Campaign:
@@ -332,15 +341,35 @@ class SandboxHandler(BaseHTTPRequestHandler):
         state = self.server.state
         request_id = canonical.get("request_id")
         with state.lock:
-            if request_id and request_id in state.by_request_id:
-                raise ApiError(400, CODE_DUPLICATE_REQUEST, "A request with the same request_id already exists")
+            _refuse_a_repeat(state, request_id)
             if state.behaviour.one_draft and any(campaign.pending for campaign in state.campaigns.values()):
                 raise ApiError(400, CODE_DRAFT_PENDING, "A campaign is already waiting for approval")
-            ticket = "voice_" + secrets.token_hex(7)[:13]
+            ticket = _new_ticket(state, request_id)
             state.campaigns[ticket] = Campaign(ticket, request_id, canonical, time.time(), state.behaviour)
-            if request_id:
-                state.by_request_id[request_id] = ticket
         return 201, {"ticket_number": ticket}
+
+    def _send_message(self, body: dict[str, Any]) -> tuple[int, Any]:
+        """A voice message to numbers: checked as strictly as a create, then "phoned" at once."""
+        parameters = {name: value for name, value in body.items() if name != "recipients"}
+        try:
+            canonical = normalize_message(parameters)
+            recipients = parse_recipients(body.get("recipients"))
+        except CampaignParameterError as err:
+            raise ApiError(400, PARAMETER_CODES.get(err.parameter, 100), str(err)) from None
+        if canonical != parameters or recipients != body["recipients"]:
+            raise ApiError(400, 100, "a parameter or recipient is not in canonical form")
+        if len(recipients) > DIRECT_SEND_MAX_RECIPIENTS:
+            raise ApiError(400, 100, f"at most {DIRECT_SEND_MAX_RECIPIENTS} recipients a request")
+        state = self.server.state
+        request_id = canonical.get("request_id")
+        with state.lock:
+            _refuse_a_repeat(state, request_id)
+            ticket = _new_ticket(state, request_id)
+            cost = round(len(recipients) * state.behaviour.cost_per_contact, 2)
+            state.messages.append(
+                {"ticket_number": ticket, "request_id": request_id, "payload": canonical, "recipients": recipients}
+            )
+        return 201, {"ticket_number": ticket, "number_of_contacts": len(recipients), "total_cost": cost}
 
     def _balance(self, query: dict[str, list[str]]) -> tuple[int, Any]:
         if ("product_name" in query) != ("country_code" in query):
@@ -352,6 +381,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if (method, what) == ("GET", "campaigns"):
             with state.lock:
                 self._send(200, [campaign.as_json() for campaign in state.campaigns.values()])
+        elif (method, what) == ("GET", "messages"):
+            with state.lock:
+                self._send(200, list(state.messages))
         elif (method, what) == ("GET", "requests"):
             with state.lock:
                 self._send(200, list(state.requests))
@@ -396,6 +428,20 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self.close_connection = True
         self.wfile.flush()
         self.connection.shutdown(2)
+
+
+def _refuse_a_repeat(state: SandboxState, request_id: str | None) -> None:
+    """Code 120 for a request_id seen before (Octopush keeps them 24 hours; the sandbox, until a reset)."""
+    if request_id and request_id in state.by_request_id:
+        raise ApiError(400, CODE_DUPLICATE_REQUEST, "A request with the same request_id already exists")
+
+
+def _new_ticket(state: SandboxState, request_id: str | None) -> str:
+    """A ticket like Octopush's (``voice_`` and 13 hex digits), its request_id remembered."""
+    ticket = "voice_" + secrets.token_hex(7)[:13]
+    if request_id:
+        state.by_request_id[request_id] = ticket
+    return ticket
 
 
 def _json_body(raw: bytes) -> dict[str, Any]:

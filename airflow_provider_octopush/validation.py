@@ -29,6 +29,7 @@ SENDER_PATTERN = re.compile(r"[A-Za-z0-9]{3,11}")
 # Octopush states no rule for request_id; we send only what survives any proxy or log.
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 SEGMENTATIONS = ("filter", "group")
+PURPOSES = ("alert", "wholesale")
 VOICE_GENDERS = ("male", "female")
 VOICE_LANGUAGES = (
     "en-US",
@@ -244,6 +245,34 @@ BY_NAME = {parameter.name: parameter for parameter in PARAMETERS}
 CAMPAIGN_PARAMETERS = tuple(BY_NAME)
 REQUIRED_PARAMETERS = ("text",)
 
+PURPOSE = Parameter(
+    "purpose",
+    _one_of(PURPOSES),
+    _LOWER,
+    "alert (urgent, prioritised) or wholesale (marketing) traffic; Octopush's default is wholesale",
+    _choice_check(PURPOSES),
+)
+# POST /voice-campaign/send (a message straight to numbers): the list campaign's voice and time parameters
+# but the target and segmentation, with purpose. The recipients are checked by the recipients module.
+MESSAGE_PARAMETERS: tuple[Parameter, ...] = (
+    *(parameter for parameter in PARAMETERS if parameter.name not in (*TARGET_PARAMETERS, "segmentation")),
+    PURPOSE,
+)
+MESSAGE_BY_NAME = {parameter.name: parameter for parameter in MESSAGE_PARAMETERS}
+
+
+def _normalize(params: Mapping[str, Any], parameters: Mapping[str, Parameter], what: str) -> dict[str, Any]:
+    """Check every parameter and return the payload to send, unset ones left out."""
+    unknown = sorted(set(params) - parameters.keys())
+    if unknown:
+        raise CampaignParameterError(unknown[0], f"is not a parameter of {what}", _one_of(tuple(parameters)))
+    payload: dict[str, Any] = {}
+    for name, parameter in parameters.items():
+        value = params.get(name)
+        if name in REQUIRED_PARAMETERS or not is_unset(value):
+            payload[name] = parameter.normalize(value)
+    return payload
+
 
 def normalize_campaign(params: Mapping[str, Any]) -> dict[str, Any]:
     """Check every create parameter and return the payload to send, unset ones left out.
@@ -251,17 +280,15 @@ def normalize_campaign(params: Mapping[str, Any]) -> dict[str, Any]:
     ``send_at`` comes back as a string in canonical form; whether it lies in the past is
     decided by :func:`resolve_send_at`, which needs the current time.
     """
-    unknown = sorted(set(params) - BY_NAME.keys())
-    if unknown:
-        raise CampaignParameterError(unknown[0], "is not a parameter of a voice campaign", _one_of(CAMPAIGN_PARAMETERS))
-    payload: dict[str, Any] = {}
-    for parameter in PARAMETERS:
-        value = params.get(parameter.name)
-        if parameter.name in REQUIRED_PARAMETERS or not is_unset(value):
-            payload[parameter.name] = parameter.normalize(value)
+    payload = _normalize(params, BY_NAME, "a voice campaign")
     if not any(name in payload for name in TARGET_PARAMETERS):
         raise CampaignParameterError(*NO_TARGET)
     return payload
+
+
+def normalize_message(params: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`normalize_campaign` for a message straight to numbers: every parameter but ``recipients``."""
+    return _normalize(params, MESSAGE_BY_NAME, "a voice message to numbers")
 
 
 def doubtful_values(payload: Mapping[str, Any]) -> list[str]:
@@ -299,6 +326,15 @@ def holds_template(value: object) -> bool:
     return not (value is None or isinstance(value, _LITERAL_TYPES))
 
 
+def is_literal(value: object) -> bool:
+    """Whether ``value``, a container included, holds nothing Airflow would render (so it can be checked now)."""
+    if isinstance(value, (list, tuple)):
+        return all(is_literal(item) for item in value)
+    if isinstance(value, dict):
+        return all(is_literal(item) for item in value.values())
+    return not holds_template(value)
+
+
 def has_custom_jinja(dag: object) -> bool:
     """A DAG that changes Jinja's delimiters: its templates cannot be told from plain text here."""
     return bool(getattr(dag, "jinja_environment_kwargs", None))
@@ -307,11 +343,12 @@ def has_custom_jinja(dag: object) -> bool:
 @lru_cache(maxsize=1024, typed=True)
 def _check_literal(name: str, value: object) -> None:
     """Cached: a DAG file of 300 tasks repeats the same sender and voice 300 times (typed: True is not 1)."""
-    BY_NAME[name].normalize(value)
+    (BY_NAME.get(name) or MESSAGE_BY_NAME[name]).normalize(value)
 
 
-def check_literals(arguments: Mapping[str, Any], *, custom_jinja: bool = False) -> None:
-    """At DAG load: check the campaign values that no template will render, and that a list or tag is given.
+def check_literals(arguments: Mapping[str, Any], *, custom_jinja: bool = False, needs_target: bool = True) -> None:
+    """At DAG load: check the campaign values that no template will render, and (``needs_target``) that a list
+    or tag is given.
 
     A value holding a template is checked after rendering, in ``execute()``; with ``custom_jinja``
     (other delimiters than ``{{ }}``) no text can be told from a template, and only the rest is checked.
@@ -328,7 +365,7 @@ def check_literals(arguments: Mapping[str, Any], *, custom_jinja: bool = False) 
         _check_literal(name, value)
     if is_unset(arguments["text"]):
         BY_NAME["text"].normalize(arguments["text"])
-    if arguments.get("list_name") is None and arguments.get("tag_name") is None:
+    if needs_target and arguments.get("list_name") is None and arguments.get("tag_name") is None:
         raise CampaignParameterError(*NO_TARGET)
 
 

@@ -59,6 +59,10 @@ class Sandbox:
     def campaigns(self) -> list[dict[str, Any]]:
         return self._admin("campaigns")
 
+    def messages(self) -> list[dict[str, Any]]:
+        """The voice messages to numbers the sandbox "phoned", in order."""
+        return self._admin("messages")
+
     def requests(self, path: str | None = None) -> list[dict[str, Any]]:
         return [item for item in self._admin("requests") if path is None or item["path"] == path]
 
@@ -129,6 +133,7 @@ from airflow_provider_octopush.operators.voice_campaign import (
     SendVoiceCampaignOperator,
     VoiceCampaignOperator,
 )
+from airflow_provider_octopush.operators.voice_message import VoiceMessageOperator
 from airflow_provider_octopush.sensors.voice_campaign import VoiceCampaignReadySensor
 
 with DAG(

@@ -109,3 +109,16 @@ def test_the_cli_connection_test(sandbox: Sandbox, good_key: bool) -> None:
         assert "Connection failed!" in output and "401" in output, output
         assert wrong not in output
     assert API_KEY not in output
+
+
+def test_default_parameters_are_checked_by_the_calls_rules() -> None:
+    """Tolerant in what the form accepts (any case, text booleans), canonical in what is kept."""
+    assert settings(voice_language="fr_fr", purpose="Alert", simulation_mode="TRUE", sender="").defaults == {
+        "voice_language": "fr-FR",
+        "purpose": "alert",
+        "simulation_mode": True,
+    }
+    with pytest.raises(
+        OctopushConnectionError, match="extra 'voice_gender': 'robot' is not allowed; it must be one of"
+    ):
+        settings(voice_gender="robot")

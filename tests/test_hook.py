@@ -298,3 +298,55 @@ def test_an_async_answer_quoting_the_key_is_redacted(octopush_conn: Sandbox) -> 
     with pytest.raises(OctopushError) as info:
         asyncio.run(read())
     assert API_KEY not in str(info.value) and "code 7: ***" in str(info.value)
+
+
+def test_a_message_to_numbers_is_sent_in_canonical_form(hook: OctopushHook, octopush_conn: Sandbox) -> None:
+    answer = hook.send_voice_message(
+        recipients=[{"phone_number": "+33 6 12 34 56 78", "param1": 7}], text="Hi", purpose="ALERT", request_id="m-1"
+    )
+    (message,) = octopush_conn.messages()
+    assert ticket_from(answer) == message["ticket_number"]
+    assert message["recipients"] == [{"phone_number": "+33612345678", "param1": "7"}]
+    assert message["payload"] == {"text": "Hi", "purpose": "alert", "request_id": "m-1"}
+    with pytest.raises(OctopushDuplicateRequestError, match="Nothing was sent twice"):
+        hook.send_voice_message(recipients=["+33612345678"], text="Hi", request_id="m-1")
+
+
+def test_a_message_beyond_500_numbers_or_with_a_list_never_reaches_the_api(
+    hook: OctopushHook, octopush_conn: Sandbox
+) -> None:
+    with pytest.raises(CampaignParameterError, match="at most 500 a call"):
+        hook.send_voice_message(recipients=[f"+336{index:08d}" for index in range(501)], text="Hi")
+    with pytest.raises(CampaignParameterError, match="not a parameter of a voice message to numbers"):
+        hook.send_voice_message(recipients=["+33612345678"], text="Hi", list_name="staff")
+    assert octopush_conn.requests() == []
+
+
+def test_a_message_answered_with_the_older_ticket_key_is_read(hook: OctopushHook, octopush_conn: Sandbox) -> None:
+    """Octopush's PHP client reads ``vocal_ticket``, ``number_of_contacts`` and ``total_cost`` from this call."""
+    body = {"vocal_ticket": "voice_0ld", "number_of_contacts": 1, "total_cost": 0.06}
+    octopush_conn.fault(path="/voice-campaign/send", status=201, body=body)
+    assert ticket_from(hook.send_voice_message(recipients=["+33612345678"], text="Hi")) == "voice_0ld"
+
+
+def test_the_connections_defaults_fill_what_the_call_leaves_unset(
+    octopush_conn: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A staging connection with simulation_mode on: every campaign it creates is simulated, unless the task
+    says otherwise; purpose goes only where the call takes it."""
+    extra = {"sender": "Shop42", "voice_gender": "Female", "purpose": "alert", "simulation_mode": "true"}
+    octopush_conn.configure(one_draft=False)
+    monkeypatch.setenv("AIRFLOW_CONN_OCTOPUSH_DEFAULT", connection_json(octopush_conn.url, **extra))
+    hook = OctopushHook()
+    hook.create_voice_campaign_on_list(list_name="staff", text="Hi", request_id="a")
+    hook.create_voice_campaign_on_list(list_name="staff", text="Hi", request_id="b", simulation_mode=False)
+    first, second = (campaign["payload"] for campaign in octopush_conn.campaigns())
+    assert first == {
+        "list_name": "staff",
+        "text": "Hi",
+        "sender": "Shop42",
+        "voice_gender": "female",
+        "simulation_mode": True,
+        "request_id": "a",
+    }
+    assert second["simulation_mode"] is False

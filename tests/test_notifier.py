@@ -238,3 +238,50 @@ def test_an_alert_waits_for_the_campaign_ahead_of_it_to_go_out(octopush_conn: Sa
     campaigns = octopush_conn.campaigns()
     assert [campaign["status"] for campaign in campaigns] == ["sent", "sent"]
     assert len(octopush_conn.requests("/voice-campaign-on-list/create")) >= 3  # other, refused one(s), the alert
+
+
+def test_a_notifier_phones_numbers_at_once_and_a_reinvoked_callback_phones_nobody_twice(
+    octopush_conn: Sandbox,
+) -> None:
+    """``recipients=``: no list, no wait; the numbers are phoned in one call, with ``purpose``; the same event
+    again (a re-invoked callback) is refused by Octopush as a repeat."""
+    notifier = OctopushVoiceNotifier(
+        recipients="+33612345678, +33700000001",
+        text="The nightly load of {{ dag_run.dag_id }} missed its deadline.",
+        purpose="alert",
+        timeout=15,
+    )
+    notifier(dict(DEADLINE_CONTEXT))
+    (message,) = octopush_conn.messages()
+    assert [row["phone_number"] for row in message["recipients"]] == ["+33612345678", "+33700000001"]
+    assert message["payload"]["purpose"] == "alert"
+    assert message["payload"]["text"] == "The nightly load of nightly_load missed its deadline."
+    assert message["request_id"].startswith(notification_request_id(dict(DEADLINE_CONTEXT)) + ".1.")  # type: ignore[arg-type]
+    assert octopush_conn.campaigns() == [] and octopush_conn.requests("/voice-campaign/draft") == []
+    notifier(dict(DEADLINE_CONTEXT))
+    assert len(octopush_conn.messages()) == 1
+
+
+@pytest.mark.skipif(not AIRFLOW_V_3_2_PLUS, reason="Airflow runs Deadline Alerts through CallbackTrigger from 3.2")
+def test_a_deadline_alert_phones_numbers_from_the_triggerer(octopush_conn: Sandbox) -> None:
+    kwargs = {"recipients": ["+33612345678"], "text": "Late", "context": dict(DEADLINE_CONTEXT)}
+    assert [event["state"] for event in run_callback_trigger(kwargs)] == ["running", "success"]
+    (message,) = octopush_conn.messages()
+    assert message["recipients"] == [{"phone_number": "+33612345678"}]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "parameter"),
+    [
+        ({"recipients": ["+33612345678"], "list_name": "on-call"}, "list_name"),
+        ({"recipients": ["+33612345678"], "max_cost": 5}, "max_cost"),
+        ({"list_name": "on-call", "purpose": "alert"}, "purpose"),
+        ({"recipients": ["0612345678"]}, "recipients[0].phone_number"),
+        ({"recipients": ["+33612345678", "+33612345679"], "max_contacts": 1}, "recipients"),
+        ({}, "list_name"),
+    ],
+)
+def test_a_notifier_has_one_target_checked_when_the_dag_loads(arguments: dict[str, Any], parameter: str) -> None:
+    with pytest.raises(CampaignParameterError) as info:
+        OctopushVoiceNotifier(text="x", **arguments)
+    assert info.value.parameter == parameter

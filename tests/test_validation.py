@@ -10,6 +10,7 @@ import pytest
 from airflow_provider_octopush.exceptions import CampaignParameterError
 from airflow_provider_octopush.validation import (
     CAMPAIGN_PARAMETERS,
+    MESSAGE_BY_NAME,
     PARAMETERS,
     normalize_campaign,
     parse_bool,
@@ -183,20 +184,27 @@ def test_long_bad_values_are_shortened_in_errors() -> None:
 
 
 def test_every_entry_point_takes_exactly_the_defined_parameters() -> None:
-    """The operator and the notifier name the parameters as the one definition does, each defaulting to None
+    """The operators and the notifier name the parameters as the one definition does, each defaulting to None
     (not sent) but ``text``; the hook takes exactly those names, refusing any other by name."""
     import inspect
 
     from airflow_provider_octopush.notifications.octopush import NOTIFIER_PARAMETERS, OctopushVoiceNotifier
     from airflow_provider_octopush.operators.voice_campaign import VoiceCampaignOperator
+    from airflow_provider_octopush.operators.voice_message import VoiceMessageOperator
 
-    for cls, names in ((VoiceCampaignOperator, CAMPAIGN_PARAMETERS), (OctopushVoiceNotifier, NOTIFIER_PARAMETERS)):
+    entry_points = (
+        (VoiceCampaignOperator, CAMPAIGN_PARAMETERS, set()),
+        (VoiceMessageOperator, tuple(MESSAGE_BY_NAME), {"recipients"}),
+        (OctopushVoiceNotifier, NOTIFIER_PARAMETERS, {"recipients"}),
+    )
+    for cls, names, others in entry_points:
         signature = inspect.signature(cls.__init__).parameters
         assert set(names) <= set(signature), cls
-        assert set(cls.template_fields) - {"octopush_conn_id"} == set(names), cls
+        assert set(cls.template_fields) - {"octopush_conn_id"} == set(names) | others, cls
         for name in names:
             assert signature[name].default is (inspect.Parameter.empty if name == "text" else None), (cls, name)
     assert set(CAMPAIGN_PARAMETERS) - set(NOTIFIER_PARAMETERS) == {"send_at"}  # a notification calls now
+    assert set(MESSAGE_BY_NAME) - set(CAMPAIGN_PARAMETERS) == {"purpose"}
 
 
 def test_the_hook_refuses_a_name_outside_the_definition() -> None:

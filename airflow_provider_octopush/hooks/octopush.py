@@ -43,6 +43,8 @@ from airflow_provider_octopush.octopush_api import (
     CODE_NOT_FOUND,
     COMPUTING,
     CREATE_PATH,
+    DIRECT_SEND_MAX_RECIPIENTS,
+    DIRECT_SEND_PATH,
     DRAFT_PATH,
     DUPLICATE_WORDING,
     ERROR_HINTS,
@@ -53,12 +55,18 @@ from airflow_provider_octopush.octopush_api import (
     TICKET_KEYS,
 )
 from airflow_provider_octopush.request_retries import TRANSIENT_STATUSES, Answer, Failure, RequestRetries
-from airflow_provider_octopush.validation import normalize_campaign
+from airflow_provider_octopush.validation import (
+    CAMPAIGN_PARAMETERS,
+    MESSAGE_BY_NAME,
+    is_unset,
+    normalize_campaign,
+    normalize_message,
+)
 from airflow_provider_octopush.version_compat import AirflowNotFoundException
 
 if TYPE_CHECKING:
     import ssl
-    from collections.abc import Generator, Mapping
+    from collections.abc import Collection, Generator, Mapping
 
     import httpx
     from airflow.sdk import Connection
@@ -112,10 +120,15 @@ class OctopushHook(BaseHook):
         by :func:`~airflow_provider_octopush.connection.settings_from`).
         """
         from flask_babel import lazy_gettext
-        from wtforms import IntegerField, StringField
+        from wtforms import BooleanField, IntegerField, StringField
         from wtforms.validators import Optional
 
-        fields = {"timeout": StringField, "max_retries": IntegerField}
+        fields: dict[str, type] = {
+            "timeout": StringField,
+            "max_retries": IntegerField,
+            **dict.fromkeys(("sender", "voice_language", "voice_gender", "purpose"), StringField),
+            "simulation_mode": BooleanField,
+        }
         return {
             name: field_class(
                 lazy_gettext(CONN_FIELDS[name]["label"]),
@@ -221,8 +234,48 @@ class OctopushHook(BaseHook):
         as :class:`OctopushDuplicateRequestError`. Without one, a request that may have
         reached Octopush is never retried.
         """
-        payload = normalize_campaign(parameters)
+        payload = normalize_campaign(self._with_defaults(normalize_campaign(parameters), CAMPAIGN_PARAMETERS))
         return self._request("POST", CREATE_PATH, json=payload, replay_safe="request_id" in payload)
+
+    def send_voice_message(self, *, recipients: Any, **parameters: Any) -> dict[str, Any]:
+        """Phone ``recipients`` (1 to 500) straight away, or at ``send_at``: no list, no validation step.
+
+        ``recipients``: numbers, or rows ``{phone_number, param1..param5}``, all checked first;
+        the other parameters are those of :data:`~airflow_provider_octopush.validation.MESSAGE_PARAMETERS`.
+        Octopush's answer (``ticket_number`` or ``vocal_ticket``, ``number_of_contacts``,
+        ``total_cost``) is returned. With a ``request_id`` a lost answer is retried, and a replay
+        answered 120 means the lost attempt went out: ``done_by_earlier_attempt``. Code 120 on the
+        first attempt (an earlier try sent it) raises :class:`OctopushDuplicateRequestError`.
+        For more than 500 recipients, see :mod:`~airflow_provider_octopush.voice_message`.
+        """
+        from airflow_provider_octopush.recipients import parse_recipients
+
+        people = parse_recipients(recipients)
+        if len(people) > DIRECT_SEND_MAX_RECIPIENTS:
+            raise CampaignParameterError(
+                "recipients",
+                f"holds {len(people)} numbers",
+                f"at most {DIRECT_SEND_MAX_RECIPIENTS} a call (VoiceMessageOperator sends more in chunks)",
+            )
+        payload = normalize_message(self._with_defaults(normalize_message(parameters), MESSAGE_BY_NAME))
+        payload["recipients"] = people
+        return self._request(
+            "POST",
+            DIRECT_SEND_PATH,
+            json=payload,
+            replay_safe="request_id" in payload,
+            done_on_replay=CODE_DUPLICATE_REQUEST,
+        )
+
+    def _with_defaults(self, parameters: Mapping[str, Any], accepted: Collection[str]) -> dict[str, Any]:
+        """The connection's default parameters (those this call takes), then the caller's set values over them."""
+        given = {name: value for name, value in parameters.items() if not is_unset(value)}
+        defaults = {
+            name: value for name, value in self.settings.defaults.items() if name in accepted and name not in given
+        }
+        if defaults:
+            self.log.info("Octopush: from connection %r: %s", self.octopush_conn_id, defaults)
+        return {**defaults, **given}
 
     def check_balance(self, product_name: str | None = None, country_code: str | None = None) -> dict[str, Any]:
         """The account's credit; with ``product_name`` and ``country_code`` (together), for that product and country."""
@@ -442,9 +495,14 @@ class OctopushHook(BaseHook):
                 if answer.uncertain
                 else "an earlier attempt (for example a previous try of this task) already created it"
             )
+            after = (
+                "Nothing was created twice. Find the campaign in the Octopush web interface; a list campaign is not "
+                "sent until it is validated."
+                if path == CREATE_PATH
+                else "Nothing was sent twice."
+            )
             raise OctopushDuplicateRequestError(
-                f"{what}. A campaign with this request_id exists: {earlier}. Nothing was created twice. Find the "
-                "campaign in the Octopush web interface; a list campaign is not sent until it is validated.",
+                f"{what}. A request with this request_id was accepted before: {earlier}. {after}",
                 replayed=answer.uncertain,
                 status=status,
                 code=code,

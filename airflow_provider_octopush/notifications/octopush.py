@@ -1,13 +1,15 @@
-"""OctopushVoiceNotifier: phone a list or tag when something happens to a DAG or task, or a deadline is missed.
+"""OctopushVoiceNotifier: phone a list, a tag or numbers when something happens to a DAG or task, or a
+deadline is missed.
 
-``on_failure_callback=OctopushVoiceNotifier(list_name="on-call", text="DAG {{ dag.dag_id }} failed")``
-creates the campaign, waits a bounded time for Octopush to compute it, and sends it (or
-cancels it). A callback's host kills it after a while (the DAG processor, which runs
-DAG-level callbacks, after ``[dag_processor] dag_file_processor_timeout``: 50 s by
-default; a Deadline Alert's sync callback, which the executor runs, after
-``[callbacks] callback_execution_timeout`` on Airflow 3.3+ when set), so every step,
-retries included, fits into ``timeout``, and the campaign is always sent or cancelled
-before it runs out. ``async_notify`` serves Deadline Alerts run in the triggerer.
+``on_failure_callback=OctopushVoiceNotifier(recipients=["+33612345678"], text="DAG {{ dag.dag_id }}
+failed")`` phones the numbers at once (a message to numbers: nothing to wait for).
+``OctopushVoiceNotifier(list_name="on-call", ...)`` creates a list campaign, waits a bounded time
+for Octopush to compute it, and sends it (or cancels it). A callback's host kills it after a while
+(the DAG processor, which runs DAG-level callbacks, after ``[dag_processor]
+dag_file_processor_timeout``: 50 s by default; a Deadline Alert's sync callback, which the executor
+runs, after ``[callbacks] callback_execution_timeout`` on Airflow 3.3+ when set), so every step,
+retries included, fits into ``timeout``, and the campaign is always sent or cancelled before it runs
+out. ``async_notify`` serves Deadline Alerts run in the triggerer.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from airflow_provider_octopush.validation import (
     CAMPAIGN_PARAMETERS,
     check_literals,
     holds_template,
+    is_literal,
     parse_conn_id,
     parse_limit,
     parse_seconds,
@@ -32,8 +35,9 @@ if TYPE_CHECKING:
 
     from airflow_provider_octopush.hooks.octopush import OctopushHook
 
-# The campaign parameters a notifier takes: all but send_at (a notification calls now).
-NOTIFIER_PARAMETERS = tuple(name for name in CAMPAIGN_PARAMETERS if name != "send_at")
+# The call parameters a notifier takes: all but send_at (a notification calls now); purpose with recipients only.
+NOTIFIER_PARAMETERS = (*(name for name in CAMPAIGN_PARAMETERS if name != "send_at"), "purpose")
+LIST_ONLY = ("list_name", "tag_name", "segmentation", "max_cost")
 # Left for the send or the cancel after the wait, and for the DAG processor's own parsing.
 SEND_RESERVE = 10.0
 HOST_MARGIN = 10.0
@@ -84,11 +88,13 @@ def default_timeout(context: Context | None = None, *, in_triggerer: bool = Fals
 
 
 class OctopushVoiceNotifier(BaseNotifier):
-    """Create and send an Octopush voice campaign from a callback or a Deadline Alert.
+    """Phone numbers, or create and send an Octopush list campaign, from a callback or a Deadline Alert.
 
     Takes the campaign arguments of :class:`VoiceCampaignOperator` (all templated, with
     the callback's context), plus:
 
+    :param recipients: instead of ``list_name``/``tag_name``: numbers to phone at once, as for
+        :class:`VoiceMessageOperator` (with ``purpose``; ``max_contacts`` bounds how many).
     :param octopush_conn_id: the Octopush connection (templated, e.g. one per environment).
     :param max_cost: cancel instead of sending when the computed cost is higher.
     :param max_contacts: cancel instead of sending when there are more contacts.
@@ -103,9 +109,10 @@ class OctopushVoiceNotifier(BaseNotifier):
         cancelled and the callback fails. Default: ``timeout`` less 10 s for the send.
     """
 
-    template_fields = (*NOTIFIER_PARAMETERS, "octopush_conn_id")
+    template_fields = (*NOTIFIER_PARAMETERS, "recipients", "octopush_conn_id")
     send_at = None  # a notification calls now
     # The arguments that are not API parameters, as __init__ stores them, checked (for type checkers).
+    recipients: Any
     octopush_conn_id: str
     max_cost: float | None
     max_contacts: float | None
@@ -127,6 +134,8 @@ class OctopushVoiceNotifier(BaseNotifier):
         auto_remove_blacklisted_numbers: bool | str | None = None,
         get_back_pressed_keys: bool | str | None = None,
         request_id: str | None = None,
+        purpose: str | None = None,
+        recipients: Any = None,
         octopush_conn_id: str = DEFAULT_CONN_ID,
         max_cost: float | str | None = None,
         max_contacts: int | str | None = None,
@@ -139,9 +148,15 @@ class OctopushVoiceNotifier(BaseNotifier):
         arguments = locals()
         campaign = {name: arguments[name] for name in NOTIFIER_PARAMETERS}
         # When the DAG file loads: a notifier that cannot work must not wait for the failure it reports.
-        check_literals(campaign)
+        check_literals(campaign, needs_target=recipients is None)
+        _check_target(arguments)
+        if recipients is not None and is_literal(recipients):
+            from airflow_provider_octopush.operators.voice_message import check_recipients
+
+            check_recipients(recipients, parse_limit("max_contacts", max_contacts))
         vars(self).update(
             campaign,
+            recipients=recipients,
             octopush_conn_id=octopush_conn_id if holds_template(octopush_conn_id) else parse_conn_id(octopush_conn_id),
             max_cost=parse_limit("max_cost", max_cost),
             max_contacts=parse_limit("max_contacts", max_contacts),
@@ -200,6 +215,9 @@ class OctopushVoiceNotifier(BaseNotifier):
             await hook.aclose()
 
     def _create_and_send(self, context: Context, hook: OctopushHook, wait_timeout: float) -> None:
+        if self.recipients is not None:
+            self._phone_numbers(context, hook)
+            return
         from airflow_provider_octopush.campaign import (
             describe_send,
             send_if_allowed,
@@ -209,7 +227,7 @@ class OctopushVoiceNotifier(BaseNotifier):
         from airflow_provider_octopush.draft_recovery import create_when_free
         from airflow_provider_octopush.validation import doubtful_values, is_unset, normalize_campaign
 
-        params = {name: getattr(self, name) for name in NOTIFIER_PARAMETERS}
+        params = {name: getattr(self, name) for name in NOTIFIER_PARAMETERS if name != "purpose"}
         if is_unset(params["request_id"]):
             params["request_id"] = notification_request_id(context)
         payload = normalize_campaign(params)
@@ -232,3 +250,40 @@ class OctopushVoiceNotifier(BaseNotifier):
                 log=self.log,
             )
         self.log.info("%s (notification)", describe_send(ticket, answer))
+
+    def _phone_numbers(self, context: Context, hook: OctopushHook) -> None:
+        """A message to numbers: checked, then sent in chunks, each with its own request_id (a re-invoked
+        callback phones nobody twice); nothing to wait for or cancel."""
+        from airflow_provider_octopush.operators.voice_message import check_recipients
+        from airflow_provider_octopush.validation import doubtful_values, is_unset, normalize_message
+        from airflow_provider_octopush.voice_message import check_base_request_id, send_in_chunks, summary
+
+        recipients = check_recipients(self.recipients, self.max_contacts)
+        params = {name: getattr(self, name) for name in NOTIFIER_PARAMETERS if name not in LIST_ONLY}
+        given = params.pop("request_id")
+        base = check_base_request_id(notification_request_id(context) if is_unset(given) else given)
+        payload = normalize_message(params)
+        for doubt in doubtful_values(payload):
+            self.log.warning("Octopush: %s", doubt)
+        done = summary(list(send_in_chunks(hook, payload, recipients, base, log=self.log)))
+        self.log.info("Octopush notification: %s numbers phoned, tickets %s", done["recipients"], done["tickets"])
+
+
+def _check_target(arguments: dict[str, Any]) -> None:
+    """Numbers, or a list or tag: one target, and only the arguments that apply to it."""
+    from airflow_provider_octopush.exceptions import CampaignParameterError
+
+    if arguments["recipients"] is None:
+        if arguments["purpose"] is not None:
+            raise CampaignParameterError(
+                "purpose", "is set for a list campaign", "purpose goes with recipients (a list create takes none)"
+            )
+        return
+    for name in LIST_ONLY:
+        if arguments[name] is not None:
+            raise CampaignParameterError(
+                name,
+                "is set together with recipients",
+                "recipients are phoned at once: give either recipients, or list_name/tag_name (with segmentation "
+                "and max_cost)",
+            )

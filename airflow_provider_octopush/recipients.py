@@ -1,0 +1,124 @@
+"""The rules of a phone number and of a recipient row, in one plain module.
+
+Octopush documents numbers in international form only (``+`` and digits, E.164). We accept
+what people paste (spaces, dots, dashes and brackets between the digits) and send the
+bare form; a number without ``+`` is refused, as its country cannot be guessed. Like
+:mod:`~airflow_provider_octopush.validation`, nothing here calls anything: the operators,
+the notifier and the sandbox share these checks.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import re
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_octopush.exceptions import CampaignParameterError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping, Sequence
+
+PHONE_RULE = (
+    "an international number: + then 8 to 15 digits, e.g. +33612345678 (spaces, dots, dashes and brackets "
+    "between the digits are removed)"
+)
+_PHONE = re.compile(r"\+[1-9][0-9]{7,14}")
+_SEPARATORS = re.compile(r"[\s.\-()/]")
+PARAM_FIELDS = tuple(f"param{index}" for index in range(1, 6))
+# The fields of one recipient of POST /voice-campaign/send.
+RECIPIENT_FIELDS = ("phone_number", *PARAM_FIELDS)
+RECIPIENTS_RULE = (
+    "a list of phone numbers or of objects {phone_number, param1..param5}; a text of numbers separated by "
+    "commas, semicolons or new lines is read as such a list"
+)
+
+
+def _describe(value: object) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 80 else f"{shown[:77]}..."
+
+
+def parse_phone_number(value: object, name: str = "phone_number") -> str:
+    """The number in the form Octopush documents (``+`` and digits), or an error naming ``name`` and the rule."""
+    if not isinstance(value, str):
+        problem = f"got {type(value).__name__} {_describe(value)}"
+        if isinstance(value, int) and not isinstance(value, bool):
+            problem += " (a number as an integer has lost its + and any leading zero: give it as text)"
+        raise CampaignParameterError(name, problem, PHONE_RULE)
+    number = _SEPARATORS.sub("", value)
+    if not _PHONE.fullmatch(number):
+        raise CampaignParameterError(name, f"{_describe(value)} is not an international number", PHONE_RULE)
+    return number
+
+
+def _field_value(name: str, value: object) -> str | None:
+    """A personalisation field: text, or a number written as text; None or empty: not sent."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise CampaignParameterError(name, f"got {type(value).__name__} {_describe(value)}", "a text or a number")
+    return str(value)
+
+
+def parse_row(row: object, fields: tuple[str, ...], name: str) -> dict[str, str]:
+    """One row: a number alone, or a mapping of ``fields`` holding ``phone_number``; returned as sent."""
+    if isinstance(row, str):
+        row = {"phone_number": row}
+    if not isinstance(row, dict):
+        raise CampaignParameterError(name, f"got {type(row).__name__} {_describe(row)}", RECIPIENTS_RULE)
+    unknown = sorted(set(row) - set(fields))
+    if unknown:
+        raise CampaignParameterError(f"{name}.{unknown[0]}", "is not a field of a row", "one of " + ", ".join(fields))
+    parsed = {"phone_number": parse_phone_number(row.get("phone_number"), f"{name}.phone_number")}
+    for field in fields[1:]:
+        value = _field_value(f"{name}.{field}", row.get(field))
+        if value is not None:
+            parsed[field] = value
+    return parsed
+
+
+def as_rows(value: object, name: str) -> list[Any]:
+    """What a template may render into a list of rows: a list, or a text (a Python or JSON list, or numbers
+    separated by commas, semicolons or new lines, as ``{{ var.value.on_call }}`` gives)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = ast.literal_eval(text)
+            except (ValueError, SyntaxError):
+                raise CampaignParameterError(name, f"{_describe(value)} is not a list", RECIPIENTS_RULE) from None
+        else:
+            value = [part.strip() for part in re.split(r"[,;\n]", text) if part.strip()]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise CampaignParameterError(name, f"got {type(value).__name__} {_describe(value)}", RECIPIENTS_RULE)
+
+
+def parse_recipients(value: object, name: str = "recipients") -> list[dict[str, str]]:
+    """Every recipient checked (all or none: nobody is phoned when one row is wrong), a number given twice
+    kept once (its first row): phoning a person twice for one message is never meant."""
+    rows = as_rows(value, name)
+    if not rows:
+        raise CampaignParameterError(name, "is empty", "at least one recipient")
+    seen: dict[str, dict[str, str]] = {}
+    for index, row in enumerate(rows):
+        recipient = parse_row(row, RECIPIENT_FIELDS, f"{name}[{index}]")
+        seen.setdefault(recipient["phone_number"], recipient)
+    return list(seen.values())
+
+
+def chunked(rows: Sequence[Mapping[str, str]], size: int) -> Iterator[Sequence[Mapping[str, str]]]:
+    """``rows`` in consecutive slices of at most ``size``, in the given order."""
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def chunk_request_id(base: str, index: int, rows: Sequence[Mapping[str, str]]) -> str:
+    """The request_id of one chunk: the task's key, the chunk's place and a digest of its numbers.
+
+    Replaying the chunk (a lost answer, a retry, a clear) sends the same key, which Octopush
+    refuses for 24 hours (code 120); a chunk with other numbers gets another key.
+    """
+    digest = hashlib.sha256("\n".join(row["phone_number"] for row in rows).encode()).hexdigest()[:12]
+    return f"{base}.{index}.{digest}"

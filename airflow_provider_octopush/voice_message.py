@@ -1,0 +1,120 @@
+"""A voice message straight to numbers, however many: chunks of 500, a request_id each, and what went out.
+
+Octopush takes at most 500 recipients a call (``POST /voice-campaign/send``) and phones
+them at once: there is no prepared state to cancel, so a call that went out must never be
+made again. Each chunk therefore carries its own request_id (the task's key, the chunk's
+place and a digest of its numbers: :func:`~airflow_provider_octopush.recipients.chunk_request_id`).
+A replay within 24 hours is refused by Octopush (code 120), which here means "that chunk went
+out before". On Airflow 3.3 the chunks sent are also remembered by the task instance, so a
+retry or a clear, even after 24 hours, skips them without a call. Shared by
+:class:`~airflow_provider_octopush.operators.voice_message.VoiceMessageOperator` and the notifier.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_octopush.exceptions import CampaignParameterError, OctopushDuplicateRequestError
+from airflow_provider_octopush.hooks.octopush import ticket_in
+from airflow_provider_octopush.octopush_api import DIRECT_SEND_MAX_RECIPIENTS
+from airflow_provider_octopush.recipients import chunk_request_id, chunked
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping, Sequence
+
+    from airflow_provider_octopush.campaign import Logger
+    from airflow_provider_octopush.hooks.octopush import OctopushHook
+
+# What a chunk's request_id adds to the task's key: ".<place>.<12 hex digits>".
+BASE_REQUEST_ID_MAX_LENGTH = 100
+
+
+def check_base_request_id(request_id: str) -> str:
+    """The key the chunks' request_ids are built on: short enough to leave room for the chunk's part."""
+    if len(request_id) > BASE_REQUEST_ID_MAX_LENGTH:
+        raise CampaignParameterError(
+            "request_id",
+            f"has {len(request_id)} characters",
+            f"at most {BASE_REQUEST_ID_MAX_LENGTH} for a message to numbers (each chunk adds its place and a digest)",
+        )
+    return request_id
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def chunk_result(request_id: str, rows: Sequence[Mapping[str, str]], answer: Mapping[str, Any]) -> dict[str, Any]:
+    """What XCom and the memory keep of one chunk: its key, how many, the ticket and cost Octopush gave."""
+    return {
+        "request_id": request_id,
+        "recipients": len(rows),
+        "ticket_number": ticket_in(answer),
+        "number_of_contacts": answer.get("number_of_contacts"),
+        "total_cost": _number(answer.get("total_cost", answer.get("cost"))),
+        "sent_before": bool(answer.get("done_by_earlier_attempt")),
+    }
+
+
+def send_in_chunks(
+    hook: OctopushHook,
+    payload: Mapping[str, Any],
+    recipients: Sequence[Mapping[str, str]],
+    base_request_id: str,
+    *,
+    log: Logger,
+    sent_before: Mapping[str, dict[str, Any]] | None = None,
+    remember: Callable[[str, dict[str, Any]], None] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Send ``recipients`` chunk by chunk and yield each chunk's result as soon as it is known.
+
+    A chunk in ``sent_before`` (the memory of earlier tries) is not sent again; one that
+    Octopush refuses as a repeat (code 120) went out before and counts as sent. ``remember``
+    records each chunk the moment it went out. A failure stops at that chunk: the ones before
+    it went out, the ones after did not, and the caller still has every result yielded.
+    """
+    chunks = list(chunked(recipients, DIRECT_SEND_MAX_RECIPIENTS))
+    for index, rows in enumerate(chunks, start=1):
+        request_id = chunk_request_id(base_request_id, index, rows)
+        earlier = (sent_before or {}).get(request_id)
+        if earlier is not None:
+            log.info("Octopush: chunk %s/%s (%s numbers) went out in an earlier try", index, len(chunks), len(rows))
+            yield {**earlier, "sent_before": True}
+            continue
+        try:
+            answer = hook.send_voice_message(recipients=rows, request_id=request_id, **payload)
+        except OctopushDuplicateRequestError:
+            log.warning(
+                "Octopush: chunk %s/%s (request_id %s) was sent by an earlier try; Octopush refused it again (120)",
+                index,
+                len(chunks),
+                request_id,
+            )
+            answer = {"done_by_earlier_attempt": True}
+        result = chunk_result(request_id, rows, answer)
+        if remember is not None:
+            remember(request_id, result)
+        log.info(
+            "Octopush: chunk %s/%s, %s numbers: %s",
+            index,
+            len(chunks),
+            len(rows),
+            f"ticket {result['ticket_number']}" if result["ticket_number"] else "sent before",
+        )
+        yield result
+
+
+def summary(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The message's tickets and counts, over its chunks (what the operator returns)."""
+    costs = [result["total_cost"] for result in results if result["total_cost"] is not None]
+    return {
+        "tickets": [result["ticket_number"] for result in results if result["ticket_number"]],
+        "recipients": sum(result["recipients"] for result in results),
+        "chunks": len(results),
+        "chunks_sent_before": sum(1 for result in results if result["sent_before"]),
+        "total_cost": round(sum(costs), 4) if costs else None,
+        "results": list(results),
+    }
