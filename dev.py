@@ -6,6 +6,7 @@
     python3 dev.py bench   # the benchmarks (--quick: a fast run that only checks they still work)
     python3 dev.py matrix  # the unit and dag.test() tests on every supported Airflow (names: run only those cells)
     python3 dev.py lock    # re-resolve the pinned dependencies of every cell (needs the package index)
+    python3 dev.py snippets  # fill the code blocks of README.md and docs/ from the example DAGs
 
 They create ``.venv`` (pinned by constraints.txt) on first use and refresh it when
 setup.cfg or constraints.txt change; ``matrix`` makes one venv per cell in ``.venvs/``.
@@ -323,6 +324,11 @@ def bench(args: list[str]) -> int:
     return subprocess.run([PYTHON, ROOT / "benchmarks" / "run.py", *args], cwd=ROOT).returncode
 
 
+def snippets(_: list[str]) -> int:
+    """Fill the code blocks of README.md and docs/ from the example DAGs (docs/snippets.py)."""
+    return subprocess.run([sys.executable, ROOT / "docs" / "snippets.py"], cwd=ROOT).returncode
+
+
 def main(argv: list[str]) -> int:
     commands = {
         "demo": lambda: demo(argv[1:]),
@@ -330,6 +336,7 @@ def main(argv: list[str]) -> int:
         "bench": lambda: bench(argv[1:]),
         "matrix": lambda: matrix(argv[1:]),
         "lock": lambda: lock(argv[1:]),
+        "snippets": lambda: snippets(argv[1:]),
     }
     if not argv or argv[0] not in commands:
         print(__doc__)

@@ -78,3 +78,30 @@ def test_failure_alert_example_phones_on_call(octopush_conn: Sandbox, airflow_db
     (campaign,) = octopush_conn.campaigns()
     assert campaign["status"] == "sent"
     assert campaign["payload"]["text"].startswith("Alert. Task load_orders of DAG octopush_failure_alert failed.")
+
+
+@pytest.mark.dag
+def test_on_call_alert_example_phones_the_roster_once(octopush_conn: Sandbox, airflow_db: Path) -> None:
+    run = example_dag("octopush_on_call_alert").test()
+    assert run.state == "success"
+    (message,) = octopush_conn.messages()
+    assert message["recipients"] == [
+        {"phone_number": "+33612345678", "param1": "Ada"},
+        {"phone_number": "+33700000001", "param1": "Linus"},
+    ]
+    assert message["payload"]["purpose"] == "alert"
+    assert message["payload"]["text"].startswith("Alert from Airflow: 3 nightly checks failed.")
+    assert xcoms(run, "phone_on_call")["return_value"]["tickets"] == [message["ticket_number"]]
+
+
+def test_the_code_in_the_docs_is_the_code_the_tests_run() -> None:
+    """README's and docs/' snippet blocks hold the example DAGs' marked regions (python3 dev.py snippets)."""
+    sys.path.insert(0, str(ROOT / "docs"))
+    try:
+        import snippets
+    finally:
+        sys.path.remove(str(ROOT / "docs"))
+    documents = snippets.documents()
+    assert sum(text.count("<!-- snippet:") for text in (path.read_text() for path in documents)) >= 1
+    for path in documents:
+        assert snippets.render(path.read_text()) == path.read_text(), f"{path.name}: run python3 dev.py snippets"
