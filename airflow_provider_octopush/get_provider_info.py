@@ -29,6 +29,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "airflow_provider_octopush.operators.voice_campaign",
                     "airflow_provider_octopush.operators.voice_message",
+                    "airflow_provider_octopush.operators.contact_list",
                 ],
             },
         ],

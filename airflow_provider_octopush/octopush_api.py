@@ -20,6 +20,17 @@ BALANCE_PATH = "/wallet/check-balance"
 # A voice message straight to numbers, no list: sent at once (or at send_at), no status or send step.
 DIRECT_SEND_PATH = "/voice-campaign/send"
 DIRECT_SEND_MAX_RECIPIENTS = 500  # documented: 1 to 500 recipients a call
+# Contacts and lists, to fill the list a campaign then calls.
+LIST_CREATE_PATH = "/contact-list/create"
+LIST_EMPTY_PATH = "/contact-list/empty"
+CONTACTS_CREATE_PATH = "/contact/create"
+CONTACTS_DELETE_PATH = "/contact/delete"
+CONTACTS_DELETE_MAX = 200  # documented: 1 to 200 numbers a call
+CONTACTS_BATCH_DEFAULT = 500  # Octopush states no limit for contact/create (305 when too many): our choice
+LIST_NAME_MAX_LENGTH = 30  # documented for contact/create
+TAG_NAME_MAX_LENGTH = 20
+CODE_LIST_EXISTS = 302
+CODE_TOO_MANY_CONTACTS = 305
 
 # The documented statuses of a list campaign.
 COMPUTING = "under_computation"
@@ -58,7 +69,10 @@ ERROR_HINTS: dict[int, str] = {
     153: "the route is congested: retry later",
     201: "this option is only available on request: ask Octopush to enable it (Voice SMS is an add-on)",
     207: "the account has no access to this feature: ask Octopush, or switch on the Voice SMS add-on",
-    303: "the contact list does not exist: check list_name",
+    302: "a contact list with this name already exists",
+    303: "the contact list does not exist: check list_name, or let the operator create it (create_list=True)",
+    304: "the contact list is full: empty it or use another list",
+    305: "too many contacts in one call: lower batch_size",
 }
 ERROR_HINTS = {
     **{code: "Octopush refused the contact list: check list_name and the list in Octopush" for code in range(300, 309)},

@@ -1,4 +1,4 @@
-"""The rules of a phone number and of a recipient row, in one plain module.
+"""The rules of a phone number and of a row of a person (a message's recipient, a list's contact), in one place.
 
 Octopush documents numbers in international form only (``+`` and digits, E.164). We accept
 what people paste (spaces, dots, dashes and brackets between the digits) and send the
@@ -12,12 +12,13 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_octopush.exceptions import CampaignParameterError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Iterator, Mapping
 
 PHONE_RULE = (
     "an international number: + then 8 to 15 digits, e.g. +33612345678 (spaces, dots, dashes and brackets "
@@ -26,8 +27,9 @@ PHONE_RULE = (
 _PHONE = re.compile(r"\+[1-9][0-9]{7,14}")
 _SEPARATORS = re.compile(r"[\s.\-()/]")
 PARAM_FIELDS = tuple(f"param{index}" for index in range(1, 6))
-# The fields of one recipient of POST /voice-campaign/send.
+# The fields of one recipient of POST /voice-campaign/send, and of one contact of POST /contact/create.
 RECIPIENT_FIELDS = ("phone_number", *PARAM_FIELDS)
+CONTACT_FIELDS = ("phone_number", "first_name", "last_name", *PARAM_FIELDS)
 RECIPIENTS_RULE = (
     "a list of phone numbers or of objects {phone_number, param1..param5}; a text of numbers separated by "
     "commas, semicolons or new lines is read as such a list"
@@ -90,7 +92,9 @@ def as_rows(value: object, name: str) -> list[Any]:
                 raise CampaignParameterError(name, f"{_describe(value)} is not a list", RECIPIENTS_RULE) from None
         else:
             value = [part.strip() for part in re.split(r"[,;\n]", text) if part.strip()]
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, list):
+        return value
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):  # a tuple, Airflow's lazy XCom list
         return list(value)
     raise CampaignParameterError(name, f"got {type(value).__name__} {_describe(value)}", RECIPIENTS_RULE)
 
@@ -122,3 +126,13 @@ def chunk_request_id(base: str, index: int, rows: Sequence[Mapping[str, str]]) -
     """
     digest = hashlib.sha256("\n".join(row["phone_number"] for row in rows).encode()).hexdigest()[:12]
     return f"{base}.{index}.{digest}"
+
+
+def parse_list_name(value: object, name: str = "list_name", *, limit: int) -> str:
+    """A contact list's or tag's name as the contact calls take it: the campaign's rule, and at most ``limit``."""
+    from airflow_provider_octopush.validation import BY_NAME
+
+    text = BY_NAME["list_name"].check(name, value)
+    if len(text) > limit:
+        raise CampaignParameterError(name, f"{_describe(value)} has {len(text)} characters", f"at most {limit}")
+    return text

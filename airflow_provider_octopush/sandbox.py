@@ -7,7 +7,9 @@ tickets like ``voice_5f3fbce61266e``, and the lifecycle: a campaign is under
 computation for a while (status answers 400 with code 129), then ready to be sent
 (or failed); send works only when ready, and answers 200 without a body (132 once sent);
 a message straight to numbers (``POST /voice-campaign/send``, 1 to 500 recipients) is
-"phoned" at once and kept with its ticket;
+"phoned" at once and kept with its ticket; contacts and lists (``/contact-list/create``,
+``/contact/create``, ``/contact/delete``, ``/contact-list/empty``) are kept per account, and a
+campaign on a list the sandbox holds has that list's contacts;
 a sent campaign cannot be cancelled. One campaign awaits validation at a time (126 for a
 second create; ``--many-drafts`` lifts that for load tests), and ``GET
 /voice-campaign/draft`` shows it (204 when there is none). Unlike Octopush, which repairs bad input
@@ -15,7 +17,7 @@ silently, the sandbox refuses anything but the canonical form, so that a provide
 bug shows up as an error instead of a quietly different campaign.
 
 Test hooks under ``/_sandbox/`` (no auth, loopback only): ``GET campaigns``,
-``GET messages``, ``GET requests``, ``POST faults`` (inject failures into the next requests),
+``GET messages``, ``GET lists``, ``GET requests``, ``POST faults`` (inject failures into the next requests),
 ``POST config`` (computation delay, contacts, cost, outcome), ``POST finish`` (every campaign still
 being computed is computed now) and ``POST reset``.
 Run ``octopush-sandbox --help``. Never imported by the hook or operator.
@@ -42,19 +44,34 @@ from airflow_provider_octopush.octopush_api import (
     CODE_CAMPAIGN_BEING_BUILT,
     CODE_DRAFT_PENDING,
     CODE_DUPLICATE_REQUEST,
+    CODE_LIST_EXISTS,
     CODE_NOT_FOUND,
     CODE_SENDER_MALFORMED,
     CODE_TEXT_MISSING,
+    CODE_TOO_MANY_CONTACTS,
     COMPUTING,
+    CONTACTS_CREATE_PATH,
+    CONTACTS_DELETE_MAX,
+    CONTACTS_DELETE_PATH,
     CREATE_PATH,
     DIRECT_SEND_MAX_RECIPIENTS,
     DIRECT_SEND_PATH,
     DRAFT_PATH,
+    LIST_CREATE_PATH,
+    LIST_EMPTY_PATH,
+    LIST_NAME_MAX_LENGTH,
     READY,
     SEND_PATH,
     STATUS_PATH,
+    TAG_NAME_MAX_LENGTH,
 )
-from airflow_provider_octopush.recipients import parse_recipients
+from airflow_provider_octopush.recipients import (
+    CONTACT_FIELDS,
+    parse_list_name,
+    parse_phone_number,
+    parse_recipients,
+    parse_row,
+)
 from airflow_provider_octopush.validation import normalize_campaign, normalize_message
 
 DEFAULT_LOGIN = "demo@example.com"
@@ -85,6 +102,8 @@ class Behaviour:
     # Octopush's documented draft answer does not name the request_id; True adds it (an undocumented
     # answer, for the tests of a recovery that relies on it).
     draft_names_request_id: bool = False
+    # Octopush states no limit of contacts a /contact/create call; beyond this one the sandbox answers 305.
+    contacts_per_call: int = 5000
 
 
 @dataclass
@@ -99,6 +118,7 @@ class Campaign:
     sent_at: float | None = None
     cancelled_at: float | None = None
     send_calls: int = 0
+    contacts: int | None = None  # the list's or tag's size when the sandbox holds it, else the behaviour's
 
     @property
     def pending(self) -> bool:
@@ -116,7 +136,7 @@ class Campaign:
         return self.behaviour.outcome
 
     def figures(self) -> dict[str, Any]:
-        contacts = self.behaviour.contacts
+        contacts = self.behaviour.contacts if self.contacts is None else self.contacts
         return {
             "number_of_contacts": contacts,
             "cost": round(contacts * self.behaviour.cost_per_contact, 2),
@@ -160,6 +180,8 @@ class SandboxState:
         self.behaviour = self.initial_behaviour
         self.campaigns: dict[str, Campaign] = {}
         self.messages: list[dict[str, Any]] = []  # messages to numbers, as phoned
+        self.contacts: dict[str, dict[str, str]] = {}  # the account's contacts, by number
+        self.lists: dict[str, dict[str, None]] = {}  # list or tag name -> its numbers, in order added
         self.by_request_id: dict[str, str] = {}
         self.faults: list[Fault] = []
         self.requests: list[dict[str, Any]] = []
@@ -169,6 +191,8 @@ class SandboxState:
             self.behaviour = self.initial_behaviour
             self.campaigns.clear()
             self.messages.clear()
+            self.contacts.clear()
+            self.lists.clear()
             self.by_request_id.clear()
             self.faults.clear()
             self.requests.clear()
@@ -270,6 +294,14 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return self._draft()
         if (method, path) == ("POST", DIRECT_SEND_PATH):
             return self._send_message(_json_body(raw))
+        if (method, path) == ("POST", LIST_CREATE_PATH):
+            return self._create_list(_json_body(raw))
+        if (method, path) == ("POST", CONTACTS_CREATE_PATH):
+            return self._add_contacts(_json_body(raw))
+        if (method, path) == ("DELETE", CONTACTS_DELETE_PATH):
+            return self._remove_contacts(_json_body(raw))
+        if (method, path) == ("POST", LIST_EMPTY_PATH):
+            return self._empty_list(_json_body(raw))
         raise ApiError(404, 404, f"no endpoint {method} {path} in the sandbox")
 
     def _campaign(self, ticket: str) -> Campaign:
@@ -345,7 +377,15 @@ class SandboxHandler(BaseHTTPRequestHandler):
             if state.behaviour.one_draft and any(campaign.pending for campaign in state.campaigns.values()):
                 raise ApiError(400, CODE_DRAFT_PENDING, "A campaign is already waiting for approval")
             ticket = _new_ticket(state, request_id)
-            state.campaigns[ticket] = Campaign(ticket, request_id, canonical, time.time(), state.behaviour)
+            campaign = Campaign(ticket, request_id, canonical, time.time(), state.behaviour)
+            held = [
+                state.lists[name]
+                for name in (canonical.get("list_name"), canonical.get("tag_name"))
+                if name in state.lists
+            ]
+            if held:
+                campaign.contacts = len(set().union(*held))
+            state.campaigns[ticket] = campaign
         return 201, {"ticket_number": ticket}
 
     def _send_message(self, body: dict[str, Any]) -> tuple[int, Any]:
@@ -371,6 +411,88 @@ class SandboxHandler(BaseHTTPRequestHandler):
             )
         return 201, {"ticket_number": ticket, "number_of_contacts": len(recipients), "total_cost": cost}
 
+    def _list_name(self, body: dict[str, Any], name: str = "list_name", *, limit: int = LIST_NAME_MAX_LENGTH) -> str:
+        try:
+            return parse_list_name(body.get(name), name, limit=limit)
+        except CampaignParameterError as err:
+            raise ApiError(400, 100, str(err)) from None
+
+    def _existing_list(self, body: dict[str, Any]) -> dict[str, None]:
+        name = self._list_name(body)
+        if name not in self.server.state.lists:
+            raise ApiError(400, 303, f"The list {name} does not exist")
+        return self.server.state.lists[name]
+
+    def _create_list(self, body: dict[str, Any]) -> tuple[int, Any]:
+        name = self._list_name(body)
+        with self.server.state.lock:
+            if name in self.server.state.lists:
+                raise ApiError(400, CODE_LIST_EXISTS, f"The list {name} already exists")
+            self.server.state.lists[name] = {}
+        return 201, {"list_name": name}
+
+    def _add_contacts(self, body: dict[str, Any]) -> tuple[int, Any]:
+        """Contacts keyed by number; ``do_not_overwrite`` true leaves an existing one's fields as they are
+        (the developer pages' reading, which the provider follows)."""
+        state = self.server.state
+        given = body.get("contacts")
+        if not isinstance(given, list) or not given:
+            raise ApiError(400, 100, "contacts must be a non-empty array")
+        if len(given) > state.behaviour.contacts_per_call:
+            raise ApiError(400, CODE_TOO_MANY_CONTACTS, "Too many contacts in one request")
+        try:
+            rows = [parse_row(row, CONTACT_FIELDS, f"contacts[{index}]") for index, row in enumerate(given)]
+        except CampaignParameterError as err:
+            raise ApiError(400, 100, str(err)) from None
+        if rows != given:
+            raise ApiError(400, 100, "a contact is not in canonical form")
+        keep = _flag(body, "do_not_overwrite")
+        with state.lock:
+            targets = []
+            if "list_name" in body:
+                targets.append(self._existing_list(body))
+            if "tag_name" in body:
+                targets.append(state.lists.setdefault(self._list_name(body, "tag_name", limit=TAG_NAME_MAX_LENGTH), {}))
+            if not targets:
+                raise ApiError(400, 100, "list_name or tag_name is required")
+            for row in rows:
+                number = row["phone_number"]
+                if not (keep and number in state.contacts):
+                    state.contacts[number] = row
+                for target in targets:
+                    target[number] = None
+        return 201, None
+
+    def _remove_contacts(self, body: dict[str, Any]) -> tuple[int, Any]:
+        state = self.server.state
+        numbers = body.get("phone_numbers")
+        if not isinstance(numbers, list) or not 1 <= len(numbers) <= CONTACTS_DELETE_MAX:
+            raise ApiError(400, 100, f"phone_numbers must hold 1 to {CONTACTS_DELETE_MAX} numbers")
+        try:
+            if [parse_phone_number(number) for number in numbers] != numbers:
+                raise ApiError(400, 100, "a number is not in canonical form")
+        except CampaignParameterError as err:
+            raise ApiError(400, 100, str(err)) from None
+        with state.lock:
+            lists = [self._existing_list(body)] if "list_name" in body else list(state.lists.values())
+            for number in numbers:
+                for members in lists:
+                    members.pop(number, None)
+                if "list_name" not in body:
+                    state.contacts.pop(number, None)
+        return 204, None
+
+    def _empty_list(self, body: dict[str, Any]) -> tuple[int, Any]:
+        state = self.server.state
+        delete = _flag(body, "delete_contacts")
+        with state.lock:
+            members = self._existing_list(body)
+            if delete:
+                for number in members:
+                    state.contacts.pop(number, None)
+            members.clear()
+        return 200, {}
+
     def _balance(self, query: dict[str, list[str]]) -> tuple[int, Any]:
         if ("product_name" in query) != ("country_code" in query):
             raise ApiError(400, 100, "product_name and country_code go together")
@@ -381,6 +503,15 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if (method, what) == ("GET", "campaigns"):
             with state.lock:
                 self._send(200, [campaign.as_json() for campaign in state.campaigns.values()])
+        elif (method, what) == ("GET", "lists"):
+            with state.lock:
+                self._send(
+                    200,
+                    {
+                        name: [state.contacts.get(number, {"phone_number": number}) for number in members]
+                        for name, members in state.lists.items()
+                    },
+                )
         elif (method, what) == ("GET", "messages"):
             with state.lock:
                 self._send(200, list(state.messages))
@@ -428,6 +559,14 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self.close_connection = True
         self.wfile.flush()
         self.connection.shutdown(2)
+
+
+def _flag(body: dict[str, Any], name: str) -> bool:
+    """A JSON boolean, absent meaning false (text or numbers are refused: strict, as everywhere here)."""
+    value = body.get(name, False)
+    if not isinstance(value, bool):
+        raise ApiError(400, 100, f"{name} must be a JSON boolean")
+    return value
 
 
 def _refuse_a_repeat(state: SandboxState, request_id: str | None) -> None:

@@ -78,6 +78,11 @@ def _choice(name: str, value: object, choices: tuple[str, ...]) -> str:
     raise CampaignParameterError(name, f"{_describe(value)} is not allowed", rule)
 
 
+def parse_choice(name: str, value: object, choices: tuple[str, ...]) -> str:
+    """One of ``choices``, in any case (``_`` for ``-``), returned in its canonical spelling."""
+    return _choice(name, value, choices)
+
+
 BOOLEAN_RULE = 'a boolean, or the text "true" or "false" (any case)'
 
 

@@ -63,6 +63,25 @@ class Sandbox:
         """The voice messages to numbers the sandbox "phoned", in order."""
         return self._admin("messages")
 
+    def lists(self) -> dict[str, list[dict[str, Any]]]:
+        """Every list and tag the sandbox holds, with its contacts in the order they were added."""
+        return self._admin("lists")
+
+    def fill_list(self, name: str, numbers: list[str]) -> None:
+        """Make ``name`` exist and hold ``numbers`` (through the API, as a user of the web interface would)."""
+
+        def call(method: str, path: str, body: dict[str, Any]) -> None:
+            request = urllib.request.Request(
+                self.url + path,
+                data=json.dumps(body).encode(),
+                method=method,
+                headers={"api-login": LOGIN, "api-key": API_KEY, "Content-Type": "application/json"},
+            )
+            urllib.request.urlopen(request).close()
+
+        call("POST", "/contact-list/create", {"list_name": name})
+        call("POST", "/contact/create", {"list_name": name, "contacts": [{"phone_number": n} for n in numbers]})
+
     def requests(self, path: str | None = None) -> list[dict[str, Any]]:
         return [item for item in self._admin("requests") if path is None or item["path"] == path]
 
@@ -133,6 +152,7 @@ from airflow_provider_octopush.operators.voice_campaign import (
     SendVoiceCampaignOperator,
     VoiceCampaignOperator,
 )
+from airflow_provider_octopush.operators.contact_list import ContactListOperator
 from airflow_provider_octopush.operators.voice_message import VoiceMessageOperator
 from airflow_provider_octopush.sensors.voice_campaign import VoiceCampaignReadySensor
 

@@ -105,3 +105,28 @@ def test_the_code_in_the_docs_is_the_code_the_tests_run() -> None:
     assert sum(text.count("<!-- snippet:") for text in (path.read_text() for path in documents)) >= 1
     for path in documents:
         assert snippets.render(path.read_text()) == path.read_text(), f"{path.name}: run python3 dev.py snippets"
+
+
+@pytest.mark.dag
+def test_rows_to_campaign_example_fills_the_list_and_calls_exactly_those_rows(
+    octopush_conn: Sandbox, airflow_db: Path
+) -> None:
+    octopush_conn.configure(computation_delay=0)
+    octopush_conn.fill_list("deliveries-20300101", ["+33799999999"])  # yesterday's leftover: sync removes it
+    from datetime import datetime, timezone
+
+    run = example_dag("octopush_rows_to_campaign").test(logical_date=datetime(2030, 1, 1, tzinfo=timezone.utc))
+    assert run.state == "success"
+    members = octopush_conn.lists()["deliveries-20300101"]
+    assert [row["phone_number"] for row in members] == ["+33612345678", "+33700000001"]
+    assert members[0] == {
+        "phone_number": "+33612345678",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "param1": "9:00",
+    }
+    filled = xcoms(run, "fill_list")["return_value"]
+    assert (filled["sent"], filled["refused"], filled["emptied"]) == (2, 1, True)
+    assert filled["refused_rows"][0]["row"] == 2
+    (campaign,) = octopush_conn.campaigns()
+    assert campaign["status"] == "sent" and campaign["contacts"] == 2

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import socket
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from conftest import API_KEY, LOGIN, Sandbox, connection_json
@@ -15,6 +16,7 @@ from airflow_provider_octopush.exceptions import (
     OctopushDuplicateRequestError,
     OctopushError,
     OctopushNetworkError,
+    OctopushRejectedError,
 )
 from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
 from airflow_provider_octopush.request_retries import retry_delay
@@ -350,3 +352,51 @@ def test_the_connections_defaults_fill_what_the_call_leaves_unset(
         "request_id": "a",
     }
     assert second["simulation_mode"] is False
+
+
+def test_contact_calls_send_canonical_json_and_a_replayed_list_create_counts_as_done(
+    hook: OctopushHook, octopush_conn: Sandbox
+) -> None:
+    octopush_conn.fault(path="/contact-list/create", drop="after")  # created, answer lost: the replay meets 302
+    assert hook.create_contact_list("staff")["done_by_earlier_attempt"] is True
+    with pytest.raises(OctopushRejectedError, match="code 302") as info:
+        hook.create_contact_list("staff")
+    assert info.value.code == 302
+    hook.add_contacts(
+        [{"phone_number": "+33 6 00 00 00 00", "first_name": "Ada"}, "+33600000001"],
+        list_name="staff",
+        tag_name="vip",
+        do_not_overwrite="true",
+    )
+    body = json.loads(octopush_conn.requests("/contact/create")[-1]["body"])
+    assert body == {
+        "contacts": [{"phone_number": "+33600000000", "first_name": "Ada"}, {"phone_number": "+33600000001"}],
+        "list_name": "staff",
+        "tag_name": "vip",
+        "do_not_overwrite": True,
+    }
+    hook.remove_contacts(["+33600000001"], list_name="staff")
+    assert [row["phone_number"] for row in octopush_conn.lists()["staff"]] == ["+33600000000"]
+    hook.empty_contact_list("staff")
+    assert octopush_conn.lists()["staff"] == [] and octopush_conn.lists()["vip"] != []
+
+
+@pytest.mark.parametrize(
+    ("call", "parameter"),
+    [
+        (lambda hook: hook.create_contact_list("x" * 31), "list_name"),
+        (lambda hook: hook.add_contacts(["+33600000000"], tag_name="t" * 21), "tag_name"),
+        (lambda hook: hook.add_contacts(["+33600000000"]), "list_name"),
+        (lambda hook: hook.add_contacts([], list_name="staff"), "contacts"),
+        (lambda hook: hook.add_contacts(["0600000000"], list_name="staff"), "contacts[0].phone_number"),
+        (lambda hook: hook.remove_contacts([f"+336{index:08d}" for index in range(201)]), "phone_numbers"),
+        (lambda hook: hook.empty_contact_list("staff", delete_contacts="yes"), "delete_contacts"),
+    ],
+)
+def test_bad_contact_input_never_reaches_the_api(
+    hook: OctopushHook, octopush_conn: Sandbox, call: Any, parameter: str
+) -> None:
+    with pytest.raises(CampaignParameterError) as info:
+        call(hook)
+    assert info.value.parameter == parameter
+    assert octopush_conn.requests() == []

@@ -40,20 +40,29 @@ from airflow_provider_octopush.octopush_api import (
     CODE_ALREADY_SENT,
     CODE_BAD_LOGIN,
     CODE_DUPLICATE_REQUEST,
+    CODE_LIST_EXISTS,
     CODE_NOT_FOUND,
     COMPUTING,
+    CONTACTS_CREATE_PATH,
+    CONTACTS_DELETE_MAX,
+    CONTACTS_DELETE_PATH,
     CREATE_PATH,
     DIRECT_SEND_MAX_RECIPIENTS,
     DIRECT_SEND_PATH,
     DRAFT_PATH,
     DUPLICATE_WORDING,
     ERROR_HINTS,
+    LIST_CREATE_PATH,
+    LIST_EMPTY_PATH,
+    LIST_NAME_MAX_LENGTH,
     REJECTED_CODES,
     REQUEST_ID_WORDING,
     SEND_PATH,
     STATUS_PATH,
+    TAG_NAME_MAX_LENGTH,
     TICKET_KEYS,
 )
+from airflow_provider_octopush.recipients import parse_list_name
 from airflow_provider_octopush.request_retries import TRANSIENT_STATUSES, Answer, Failure, RequestRetries
 from airflow_provider_octopush.validation import (
     CAMPAIGN_PARAMETERS,
@@ -61,12 +70,13 @@ from airflow_provider_octopush.validation import (
     is_unset,
     normalize_campaign,
     normalize_message,
+    parse_bool,
 )
 from airflow_provider_octopush.version_compat import AirflowNotFoundException
 
 if TYPE_CHECKING:
     import ssl
-    from collections.abc import Collection, Generator, Mapping
+    from collections.abc import Collection, Generator, Iterable, Mapping
 
     import httpx
     from airflow.sdk import Connection
@@ -266,6 +276,76 @@ class OctopushHook(BaseHook):
             replay_safe="request_id" in payload,
             done_on_replay=CODE_DUPLICATE_REQUEST,
         )
+
+    def create_contact_list(self, list_name: str) -> dict[str, Any]:
+        """Create an empty contact list. Code 302 when it exists: :class:`OctopushRejectedError` with that code.
+
+        Retried like a read: a replay answered 302 after an attempt whose answer was lost means that
+        attempt created it.
+        """
+        body = {"list_name": parse_list_name(list_name, limit=LIST_NAME_MAX_LENGTH)}
+        return self._request("POST", LIST_CREATE_PATH, json=body, replay_safe=True, done_on_replay=CODE_LIST_EXISTS)
+
+    def add_contacts(
+        self,
+        contacts: Iterable[object],
+        *,
+        list_name: str | None = None,
+        tag_name: str | None = None,
+        do_not_overwrite: bool | None = None,
+        auto_remove_blacklisted_numbers: bool | None = None,
+    ) -> dict[str, Any]:
+        """Add contacts (rows ``{phone_number, first_name, last_name, param1..param5}``, or numbers) to a list
+        and/or tag; every row is checked first. ``do_not_overwrite``: True leaves an existing number's fields
+        as they are (Octopush's developer pages; its newer reference reads it the other way).
+
+        Retried like a read: adding the same contacts again leaves the list as one call would (Octopush
+        does not document it; a contact is keyed by its number).
+        """
+        from airflow_provider_octopush.recipients import CONTACT_FIELDS, parse_row
+
+        body: dict[str, Any] = {
+            "contacts": [parse_row(row, CONTACT_FIELDS, f"contacts[{index}]") for index, row in enumerate(contacts)]
+        }
+        if not body["contacts"]:
+            raise CampaignParameterError("contacts", "is empty", "at least one contact")
+        if list_name is not None:
+            body["list_name"] = parse_list_name(list_name, limit=LIST_NAME_MAX_LENGTH)
+        if tag_name is not None:
+            body["tag_name"] = parse_list_name(tag_name, "tag_name", limit=TAG_NAME_MAX_LENGTH)
+        if not (list_name or tag_name):
+            raise CampaignParameterError(
+                "list_name", "neither list_name nor tag_name is set", "contacts go to a list, a tag, or both"
+            )
+        for name, value in (
+            ("do_not_overwrite", do_not_overwrite),
+            ("auto_remove_blacklisted_numbers", auto_remove_blacklisted_numbers),
+        ):
+            if value is not None:
+                body[name] = parse_bool(name, value)
+        return self._request("POST", CONTACTS_CREATE_PATH, json=body, replay_safe=True)
+
+    def remove_contacts(self, phone_numbers: Iterable[object], *, list_name: str | None = None) -> dict[str, Any]:
+        """Remove 1 to 200 numbers: from ``list_name``, or from the account when it is None. Retried like a read."""
+        from airflow_provider_octopush.recipients import parse_phone_number
+
+        numbers = [parse_phone_number(number, f"phone_numbers[{index}]") for index, number in enumerate(phone_numbers)]
+        if not 1 <= len(numbers) <= CONTACTS_DELETE_MAX:
+            raise CampaignParameterError(
+                "phone_numbers", f"holds {len(numbers)} numbers", f"1 to {CONTACTS_DELETE_MAX} a call"
+            )
+        body: dict[str, Any] = {"phone_numbers": numbers}
+        if list_name is not None:
+            body["list_name"] = parse_list_name(list_name, limit=LIST_NAME_MAX_LENGTH)
+        return self._request("DELETE", CONTACTS_DELETE_PATH, json=body, replay_safe=True)
+
+    def empty_contact_list(self, list_name: str, *, delete_contacts: bool = False) -> dict[str, Any]:
+        """Take every contact off ``list_name`` (``delete_contacts``: out of the account too). Retried like a read."""
+        body = {
+            "list_name": parse_list_name(list_name, limit=LIST_NAME_MAX_LENGTH),
+            "delete_contacts": parse_bool("delete_contacts", delete_contacts),
+        }
+        return self._request("POST", LIST_EMPTY_PATH, json=body, replay_safe=True)
 
     def _with_defaults(self, parameters: Mapping[str, Any], accepted: Collection[str]) -> dict[str, Any]:
         """The connection's default parameters (those this call takes), then the caller's set values over them."""
