@@ -1,11 +1,12 @@
-"""Filling (or pruning) a contact list from rows: every row checked, the refused ones reported, batches sent.
+"""Filling (or pruning) a contact list from rows: every row checked, the refused ones reported, batches
+sent.
 
-The rows come from an upstream task (a warehouse query, a CRM export, an on-call roster) and
-may be many: they are read twice (a check, then the batches) and never copied whole; at most
-one batch of checked rows is held at a time. Every call here leaves the list as one call
-would when replayed (a contact is keyed by its number), so each is retried like a read, and
-a retry of the whole task is harmless. Octopush documents neither a batch limit (code 305
-says "too many") nor which contacts were new: the result counts the rows sent.
+The rows come from an upstream task (a warehouse query, a CRM export, an on-call roster) and may be
+many: they are read twice (a check here, then each batch by the hook, which puts it in the form it
+sends) and never copied whole; at most one batch is held at a time. Every call here leaves the list
+as one call would when replayed (a contact is keyed by its number), so each is retried like a read,
+and a retry of the whole task is harmless. Octopush documents neither a batch limit (code 305 says
+"too many") nor which contacts were new: the result counts the rows sent.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def check_rows(rows: Sequence[object]) -> RowCheck:
     check = RowCheck(total=len(rows))
     for index, row in enumerate(rows):
         try:
-            parse_row(row, CONTACT_FIELDS, f"contacts[{index}]")
+            parse_row(row, CONTACT_FIELDS, "contacts", index)
         except CampaignParameterError as err:
             check.refused.add(index)
             if len(check.shown) < REFUSED_SHOWN:
@@ -64,13 +65,13 @@ def refuse_bad_rows(check: RowCheck) -> None:
     )
 
 
-def batches(rows: Sequence[object], skip: set[int], size: int) -> Iterator[list[dict[str, str]]]:
-    """The rows not in ``skip``, checked, in batches of ``size``: one batch in memory at a time."""
-    batch: list[dict[str, str]] = []
+def batches(rows: Sequence[object], skip: set[int], size: int) -> Iterator[list[object]]:
+    """The rows not in ``skip``, as given, in batches of ``size`` (the hook puts each in the form it sends)."""
+    batch: list[object] = []
     for index, row in enumerate(rows):
         if index in skip:
             continue
-        batch.append(parse_row(row, CONTACT_FIELDS, f"contacts[{index}]"))
+        batch.append(row)
         if len(batch) == size:
             yield batch
             batch = []
@@ -122,7 +123,8 @@ def apply_rows(
     }
     if target.mode == "remove":
         for batch in batches(rows, check.refused, min(target.batch_size, CONTACTS_DELETE_MAX)):
-            hook.remove_contacts([row["phone_number"] for row in batch], list_name=target.list_name)
+            numbers = [row["phone_number"] if isinstance(row, dict) else row for row in batch]
+            hook.remove_contacts(numbers, list_name=target.list_name)
             result["sent"] += len(batch)
             result["batches"] += 1
         return result

@@ -441,7 +441,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if len(given) > state.behaviour.contacts_per_call:
             raise ApiError(400, CODE_TOO_MANY_CONTACTS, "Too many contacts in one request")
         try:
-            rows = [parse_row(row, CONTACT_FIELDS, f"contacts[{index}]") for index, row in enumerate(given)]
+            rows = [parse_row(row, CONTACT_FIELDS, "contacts", index) for index, row in enumerate(given)]
         except CampaignParameterError as err:
             raise ApiError(400, 100, str(err)) from None
         if rows != given:

@@ -305,7 +305,7 @@ class OctopushHook(BaseHook):
         from airflow_provider_octopush.recipients import CONTACT_FIELDS, parse_row
 
         body: dict[str, Any] = {
-            "contacts": [parse_row(row, CONTACT_FIELDS, f"contacts[{index}]") for index, row in enumerate(contacts)]
+            "contacts": [parse_row(row, CONTACT_FIELDS, "contacts", index) for index, row in enumerate(contacts)]
         }
         if not body["contacts"]:
             raise CampaignParameterError("contacts", "is empty", "at least one contact")
