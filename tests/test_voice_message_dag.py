@@ -135,3 +135,23 @@ def test_the_api_key_never_reaches_the_log(octopush_conn: Sandbox, make_dag: Any
     run = make_dag(tasks=f'VoiceMessageOperator(task_id="call", recipients={TWO}, text="Hi")').test()
     assert run.state == "success"
     assert API_KEY not in caplog.text
+
+
+def test_a_failed_task_phones_the_on_call_numbers_once(octopush_conn: Sandbox, make_dag: Any) -> None:
+    """The notifier with ``recipients`` as a task's failure callback, in a real run: one message, no list."""
+    run = make_dag(
+        tasks="""
+        PythonOperator(
+            task_id="load",
+            python_callable=lambda: 1 / 0,
+            on_failure_callback=OctopushVoiceNotifier(
+                recipients="+33612345678; +33700000001", text="Task {{ ti.task_id }} failed", purpose="alert"
+            ),
+        )
+        """
+    ).test()
+    assert run.state == "failed"
+    (message,) = octopush_conn.messages()
+    assert message["payload"]["text"] == "Task load failed"
+    assert len(message["recipients"]) == 2
+    assert octopush_conn.campaigns() == []

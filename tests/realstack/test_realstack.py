@@ -111,7 +111,8 @@ def test_connection_form_in_headless_chromium(stack: Stack) -> None:
         raise
     finally:
         browser.quit()
-    for text in ("API login (e-mail)", "API key", "API base URL", "Timeout (seconds)", "Max retries"):
+    labels = ("API login (e-mail)", "API key", "API base URL", "Timeout (seconds)", "Max retries", "Simulation mode")
+    for text in labels:
         assert text in page, f"{text!r} is not on the connection form"
     for picture in pictures:
         assert (ARTIFACTS / picture).stat().st_size > 10_000
