@@ -178,7 +178,7 @@ class Parameter:
     """One parameter of the create call: its name (the API's spelling), rule, what is sent, and its check.
 
     The one definition that the operator, the notifier, the hook's payload, the sandbox and
-    README's table are derived from or tested against.
+    the docs' argument table are derived from or tested against.
     """
 
     name: str

@@ -14,8 +14,12 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG
 
+# [START import]
 from airflow_provider_octopush.operators.voice_campaign import VoiceCampaignOperator
 
+# [END import]
+
+# [START daily_reminder]
 with DAG(
     dag_id="octopush_daily_reminder",
     schedule="@daily",
@@ -38,3 +42,4 @@ with DAG(
         max_cost=20.0,  # euros
         poll_interval=5,
     )
+# [END daily_reminder]

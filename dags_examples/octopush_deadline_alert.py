@@ -15,8 +15,12 @@ import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG, AsyncCallback, DeadlineAlert, DeadlineReference
 
+# [START import]
 from airflow_provider_octopush.notifications.octopush import OctopushVoiceNotifier
 
+# [END import]
+
+# [START deadline_alert]
 with DAG(
     dag_id="octopush_deadline_alert",
     schedule="0 0 * * *",
@@ -38,3 +42,4 @@ with DAG(
     tags=["octopush", "example"],
 ) as dag:
     BashOperator(task_id="nightly_load", bash_command="echo loading")
+# [END deadline_alert]

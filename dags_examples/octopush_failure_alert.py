@@ -12,13 +12,17 @@ import pendulum
 from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG
 
+# [START import]
 from airflow_provider_octopush.notifications.octopush import OctopushVoiceNotifier
+
+# [END import]
 
 
 def load_orders() -> None:
     raise RuntimeError("the orders export is empty")
 
 
+# [START failure_alert]
 with DAG(
     dag_id="octopush_failure_alert",
     schedule=None,
@@ -34,3 +38,4 @@ with DAG(
     tags=["octopush", "example"],
 ) as dag:
     PythonOperator(task_id="load_orders", python_callable=load_orders)
+# [END failure_alert]

@@ -31,6 +31,7 @@ from airflow_provider_octopush.operators.voice_campaign import (
 )
 from airflow_provider_octopush.sensors.voice_campaign import VoiceCampaignReadySensor
 
+# [START review_then_send]
 MEMBERS_CALLED = Asset("octopush://campaigns/members")
 TICKET = "{{ ti.xcom_pull(task_ids='prepare') }}"
 FIGURES = "ti.xcom_pull(task_ids='ready')"
@@ -78,3 +79,4 @@ with DAG(
         task_id="withdraw_on_failure", ticket_number=TICKET, trigger_rule="one_failed"
     )
     prepare >> ready >> approve >> send >> [withdraw, withdraw_on_failure]
+# [END review_then_send]

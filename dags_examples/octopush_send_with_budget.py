@@ -20,15 +20,17 @@ with DAG(
     params={"incident": "the nightly stock check found 12 missing deliveries"},
     tags=["octopush", "example"],
 ) as dag:
+    # [START call_night_shift]
     VoiceCampaignOperator(
         task_id="call_night_shift",
         list_name="night-shift",
         text="Hello. This is the operations robot: {{ params.incident }}. Please check the dashboard.",
         voice_language="en-GB",
-        send=True,
-        max_cost=5.0,
-        max_contacts=50,
-        poll_interval=15,
-        wait_timeout=600,
-        deferrable=True,
+        send=True,  # wait for the computation, check the guards, send
+        max_cost=5.0,  # euros: above it the campaign is cancelled, never sent
+        max_contacts=50,  # people: same
+        poll_interval=15,  # seconds between two status reads
+        wait_timeout=600,  # seconds: not ready by then -> cancelled, task fails
+        deferrable=True,  # wait in the triggerer: no worker slot held meanwhile
     )
+    # [END call_night_shift]

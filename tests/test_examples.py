@@ -23,7 +23,7 @@ EXAMPLES = sorted((ROOT / "dags_examples").glob("*.py"))
 def test_example_imports_cleanly(path: Path) -> None:
     """Imported in a fresh interpreter, as the DAG processor does: no error, no warning, no HTTP library."""
     if path.stem == "octopush_deadline_alert" and not AIRFLOW_V_3_2_PLUS:
-        pytest.skip("Deadline Alerts are in airflow.sdk from Airflow 3.2 (README: Deadline Alerts)")
+        pytest.skip("Deadline Alerts are in airflow.sdk from Airflow 3.2 (docs/notifier.md: Deadline Alerts)")
     code = (
         "import runpy, sys, warnings; warnings.simplefilter('error'); "
         f"dags = [v for v in runpy.run_path({str(path)!r}).values() if type(v).__name__ == 'DAG']; "

@@ -131,7 +131,7 @@ def test_a_malformed_host_is_named_and_never_retried(octopush_conn: Sandbox, mon
 
 
 def test_no_other_module_defines_an_exception() -> None:
-    """The README's promise: the errors live in one module."""
+    """The docs' promise: the errors live in one module."""
     import importlib
     import pkgutil
 
@@ -176,7 +176,7 @@ def test_an_error_crosses_a_deferral_with_its_class_and_figures(error: OctopushE
 
 
 def test_readme_code_table_is_the_code_list() -> None:
-    """README's table of Octopush codes says what octopush_api.py does: the hint, and whether Airflow retries."""
+    """The docs' table of Octopush codes says what octopush_api.py does: the hint, and whether Airflow retries."""
     from pathlib import Path
 
     from airflow_provider_octopush.octopush_api import (
@@ -186,7 +186,7 @@ def test_readme_code_table_is_the_code_list() -> None:
         REJECTED_CODES,
     )
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[1] / "docs" / "retries-and-errors.md").read_text()
     table = readme.split("| code | what to do | task retried | error |")[1].split("\n\n")[0]
     seen: set[int] = set()
     for line in table.strip().splitlines()[1:]:

@@ -50,7 +50,7 @@ def test_a_retry_resumes_the_campaign_the_first_try_created(
         assert xcoms(run)["return_value"] == campaign["ticket_number"]
         assert f"Resuming Octopush campaign {campaign['ticket_number']}" in out
         assert "the next try resumes it" in out
-    else:  # no task_state_store: the failing try cancels, the retry stops at 120 (README: Retries)
+    else:  # no task_state_store: the failing try cancels, the retry stops at 120 (docs/retries-and-errors.md)
         assert run.state == "failed"
         assert campaign["status"] == "cancelled" and campaign["send_calls"] == 0
         assert len(octopush_conn.requests(CREATE)) == 2 and "code 120" in out

@@ -79,7 +79,7 @@ class VoiceCampaignOperator(BaseOperator):
     :param send_at: when to call: an aware datetime or ISO 8601 with offset, e.g.
         ``"{{ data_interval_end }}"``. Late by up to ``send_at_grace``: sent now, with a warning.
     :param voice_gender: ``male`` or ``female``.
-    :param voice_language: e.g. ``fr-FR``, ``en-GB``; see the README for the list.
+    :param voice_language: e.g. ``fr-FR``, ``en-GB``; see docs/voice-campaign-operator.md for the list.
     :param simulation_mode: ``True`` (or ``"true"``): Octopush simulates, nobody is called.
     :param auto_remove_blacklisted_numbers: skip blacklisted numbers (Octopush charges for it).
     :param get_back_pressed_keys: collect the keys the called person presses.
