@@ -121,3 +121,18 @@ def test_too_many_contacts_in_one_call_says_to_lower_batch_size(octopush_conn: S
 def test_a_bad_literal_fails_when_the_dag_file_loads(make_dag: Any, arguments: str, message: str) -> None:
     with pytest.raises(Exception, match=message):
         make_dag(tasks=f'ContactListOperator(task_id="call", {arguments})')
+
+
+@pytest.mark.parametrize(("mode", "path"), [("sync", LIST_EMPTY_PATH), ("remove", CONTACTS_DELETE_PATH)])
+def test_an_empty_or_a_remove_whose_answer_is_lost_is_replayed(
+    octopush_conn: Sandbox, make_dag: Any, mode: str, path: str
+) -> None:
+    octopush_conn.fill_list("staff", ["+33600000000", "+33600000001", "+33799999999"])
+    octopush_conn.fault(path=path, drop="after")  # done by Octopush, the answer lost
+    run = make_dag(
+        tasks=f'ContactListOperator(task_id="call", contacts={rows(2)}, list_name="staff", mode="{mode}")'
+    ).test()
+    assert run.state == "success"
+    assert len(octopush_conn.requests(path)) == 2
+    expected = ["+33600000000", "+33600000001"] if mode == "sync" else ["+33799999999"]
+    assert members(octopush_conn) == expected

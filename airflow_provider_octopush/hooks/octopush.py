@@ -97,6 +97,7 @@ class OctopushHook(BaseHook):
     """
 
     conn_name_attr = "octopush_conn_id"
+    _defaults_logged = False
     default_conn_name = DEFAULT_CONN_ID
     conn_type = CONN_TYPE
     hook_name = "Octopush"
@@ -353,7 +354,8 @@ class OctopushHook(BaseHook):
         defaults = {
             name: value for name, value in self.settings.defaults.items() if name in accepted and name not in given
         }
-        if defaults:
+        if defaults and not self._defaults_logged:  # once per hook: a message in 200 chunks says it once
+            self._defaults_logged = True
             self.log.info("Octopush: from connection %r: %s", self.octopush_conn_id, defaults)
         return {**defaults, **given}
 

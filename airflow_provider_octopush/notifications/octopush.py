@@ -94,7 +94,8 @@ class OctopushVoiceNotifier(BaseNotifier):
     the callback's context), plus:
 
     :param recipients: instead of ``list_name``/``tag_name``: numbers to phone at once, as for
-        :class:`VoiceMessageOperator` (with ``purpose``; ``max_contacts`` bounds how many).
+        :class:`VoiceMessageOperator` (``max_contacts`` bounds how many).
+    :param purpose: with ``recipients``: ``alert`` or ``wholesale`` (Octopush's default).
     :param octopush_conn_id: the Octopush connection (templated, e.g. one per environment).
     :param max_cost: cancel instead of sending when the computed cost is higher.
     :param max_contacts: cancel instead of sending when there are more contacts.
