@@ -14,7 +14,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from airflow_provider_octopush.exceptions import CampaignParameterError
 
@@ -81,16 +81,15 @@ def parse_row(row: object, fields: tuple[str, ...], where: str, index: int) -> d
             f"{where}[{index}].{unknown}", "is not a field of a row", "one of " + ", ".join(fields)
         )
     number = row.get("phone_number")
-    canonical = number.__class__ is str and _PHONE.fullmatch(number)  # type: ignore[arg-type]
+    canonical = number.__class__ is str and _PHONE.fullmatch(number)
     if canonical:
         for value in row.values():
             if value.__class__ is not str or not value:
                 break
         else:
-            return row  # already as sent (a warehouse's rows usually are): no copy
-    if not canonical:
-        number = parse_phone_number(number, f"{where}[{index}].phone_number")
-    parsed = {"phone_number": number}
+            return cast("dict[str, str]", row)  # already as sent (a warehouse's rows usually are): no copy
+    phone = cast("str", number) if canonical else parse_phone_number(number, f"{where}[{index}].phone_number")
+    parsed = {"phone_number": phone}
     for field, value in row.items():
         if field == "phone_number" or value is None or value == "":
             continue
