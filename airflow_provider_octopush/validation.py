@@ -24,6 +24,8 @@ from airflow_provider_octopush.exceptions import CampaignParameterError
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    from airflow_provider_octopush.campaign import Logger
+
 TEXT_MAX_LENGTH = 1224
 SENDER_PATTERN = re.compile(r"[A-Za-z0-9]{3,11}")
 # Octopush states no rule for request_id; we send only what survives any proxy or log.
@@ -502,6 +504,23 @@ def resolve_send_at(
         "a time in the future; for runs over past dates (backfills) set on_past_send_at to 'skip' or "
         "'send_now', or widen send_at_grace",
     )
+
+
+def payload_for_now(
+    payload: Mapping[str, Any], *, grace: timedelta, on_past_send_at: str, log: Logger
+) -> dict[str, Any]:
+    """The payload to send now: ``send_at`` checked against the clock (:func:`resolve_send_at`), what the
+    Octopush pages leave doubtful warned about. Skips the task when ``on_past_send_at`` says so."""
+    import pendulum
+
+    decision = resolve_send_at(payload, now=pendulum.now("UTC"), grace=grace, on_past_send_at=on_past_send_at)
+    if decision.skip_reason:
+        from airflow_provider_octopush.version_compat import AirflowSkipException
+
+        raise AirflowSkipException(decision.skip_reason)
+    for doubt in filter(None, (decision.warning, *doubtful_values(decision.payload))):
+        log.warning("Octopush: %s", doubt)
+    return decision.payload
 
 
 def _format_delta(delta: timedelta) -> str:

@@ -172,33 +172,25 @@ class VoiceCampaignOperator(BaseOperator):
             )
 
     def execute(self, context: Context) -> str:
-        import pendulum
-
         from airflow_provider_octopush.campaign_memory import CampaignMemory
         from airflow_provider_octopush.draft_recovery import create_or_recover
         from airflow_provider_octopush.exceptions import CampaignParameterError
         from airflow_provider_octopush.hooks.octopush import OctopushHook
-        from airflow_provider_octopush.validation import doubtful_values, normalize_campaign, resolve_send_at
-        from airflow_provider_octopush.version_compat import AirflowSkipException
+        from airflow_provider_octopush.validation import normalize_campaign, payload_for_now
 
         ti = context["ti"]
         params = {name: getattr(self, name) for name in CAMPAIGN_PARAMETERS}
         try:
             params["request_id"] = self._request_id(ti)
-            decision = resolve_send_at(
+            payload = payload_for_now(
                 normalize_campaign(params),
-                now=pendulum.now("UTC"),
                 grace=self.send_at_grace,
                 on_past_send_at=self.on_past_send_at,
+                log=self.log,
             )
         except CampaignParameterError as err:  # a no-retry error: a retry renders the same values
             err.args = (f"{err} Nothing was sent to Octopush.",)
             raise
-        if decision.skip_reason:
-            raise AirflowSkipException(decision.skip_reason)
-        payload = decision.payload
-        for doubt in filter(None, (decision.warning, *doubtful_values(payload))):
-            self.log.warning("Octopush: %s", doubt)
         request_id = payload["request_id"]
         memory = CampaignMemory(context, self.log)
         hook = OctopushHook(self.octopush_conn_id)

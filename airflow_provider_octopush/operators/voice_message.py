@@ -121,20 +121,11 @@ class VoiceMessageOperator(BaseOperator):
         )
 
     def execute(self, context: Context) -> dict[str, Any]:
-        import pendulum
-
         from airflow_provider_octopush.campaign_memory import CampaignMemory
         from airflow_provider_octopush.exceptions import CampaignParameterError
         from airflow_provider_octopush.hooks.octopush import OctopushHook
         from airflow_provider_octopush.operators.voice_campaign import default_request_id
-        from airflow_provider_octopush.validation import (
-            doubtful_values,
-            is_unset,
-            normalize_message,
-            parse_request_id,
-            resolve_send_at,
-        )
-        from airflow_provider_octopush.version_compat import AirflowSkipException
+        from airflow_provider_octopush.validation import is_unset, normalize_message, parse_request_id, payload_for_now
         from airflow_provider_octopush.voice_message import check_base_request_id, send_in_chunks, summary
 
         ti = context["ti"]
@@ -147,19 +138,15 @@ class VoiceMessageOperator(BaseOperator):
                 if is_unset(given)
                 else parse_request_id(given)
             )
-            decision = resolve_send_at(
+            payload = payload_for_now(
                 normalize_message(values),
-                now=pendulum.now("UTC"),
                 grace=self.send_at_grace,
                 on_past_send_at=self.on_past_send_at,
+                log=self.log,
             )
         except CampaignParameterError as err:  # a no-retry error: a retry renders the same values
             err.args = (f"{err} Nobody was phoned.",)
             raise
-        if decision.skip_reason:
-            raise AirflowSkipException(decision.skip_reason)
-        for doubt in filter(None, (decision.warning, *doubtful_values(decision.payload))):
-            self.log.warning("Octopush: %s", doubt)
         memory = CampaignMemory(context, self.log)
         self.log.info("Phoning %s numbers with an Octopush voice message, request_id %s.*", len(recipients), base)
         results: list[dict[str, Any]] = []
@@ -167,7 +154,7 @@ class VoiceMessageOperator(BaseOperator):
         try:
             for result in send_in_chunks(
                 hook,
-                decision.payload,
+                payload,
                 recipients,
                 base,
                 log=self.log,
