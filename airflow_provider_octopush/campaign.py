@@ -34,7 +34,7 @@ class Logger(Protocol):
     def error(self, msg: str, /, *args: Any) -> Any: ...
 
 
-def _number(value: Any) -> float | None:
+def as_figure(value: Any) -> float | None:
     """Octopush figures may come as numbers or numeric strings; anything else is unknown."""
     try:
         number = float(value)
@@ -43,9 +43,9 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _count(value: Any) -> int | float | None:
+def as_count(value: Any) -> int | float | None:
     """A contact count: whole numbers as int, so that messages say 25, not 25.0."""
-    number = _number(value)
+    number = as_figure(value)
     return int(number) if number is not None and number.is_integer() else number
 
 
@@ -64,9 +64,9 @@ class CampaignStatus:
         return cls(
             ticket_number=ticket_number,
             status=str(body.get("status") or COMPUTING),
-            number_of_contacts=_count(body.get("number_of_contacts")),
-            cost=_number(body.get("cost")),
-            estimated_duration=_number(body.get("estimated_duration")),
+            number_of_contacts=as_count(body.get("number_of_contacts")),
+            cost=as_figure(body.get("cost")),
+            estimated_duration=as_figure(body.get("estimated_duration")),
         )
 
     @property

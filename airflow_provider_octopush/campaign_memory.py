@@ -38,6 +38,7 @@ class CampaignMemory:
 
     def __init__(self, context: Context, log: Logger) -> None:
         self._store: Any = context.get("task_state_store")
+        self._messages: dict[str, dict[str, Any]] | None = None
         task, ti = context.get("task"), context.get("ti")
         # Airflow retries a failed try while the try number has not passed max_tries (and retries are set).
         self.retry_left = bool(getattr(task, "retries", 0)) and ti is not None and ti.try_number <= ti.max_tries
@@ -79,14 +80,19 @@ class CampaignMemory:
             self._store.set(SENT_KEY, {"ticket_number": ticket_number, "answer": answer}, retention=NEVER_EXPIRE)
 
     def messages_sent(self) -> dict[str, dict[str, Any]]:
-        """The chunks of a message to numbers that earlier tries sent, by request_id (empty without a store)."""
-        record = self._store.get(MESSAGES_KEY) if self._store is not None else None
-        return dict(record) if isinstance(record, dict) else {}
+        """The chunks of a message to numbers that earlier tries sent, by request_id (empty without a store).
+
+        Read from the store once; this try's chunks are added to that copy as they go out."""
+        if self._messages is None:
+            record = self._store.get(MESSAGES_KEY) if self._store is not None else None
+            self._messages = dict(record) if isinstance(record, dict) else {}
+        return dict(self._messages)
 
     def remember_message(self, request_id: str, result: dict[str, Any]) -> None:
-        """Add one sent chunk to the record (read again first: the record holds every chunk of every try)."""
+        """Add one sent chunk to the record, which holds every chunk of every try."""
         if self._store is not None:
-            self._store.set(MESSAGES_KEY, {**self.messages_sent(), request_id: result}, retention=NEVER_EXPIRE)
+            self._messages = {**self.messages_sent(), request_id: result}
+            self._store.set(MESSAGES_KEY, self._messages, retention=NEVER_EXPIRE)
 
     def leave_to_next_try(self, error: BaseException, *, findable: Callable[[], bool]) -> bool:
         """Whether a try that failed while waiting leaves its campaign to the next try instead of cancelling it.

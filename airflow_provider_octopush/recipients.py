@@ -129,6 +129,18 @@ def parse_recipients(value: object, name: str = "recipients") -> list[dict[str, 
     return list(seen.values())
 
 
+def check_recipients(recipients: object, max_recipients: float | None) -> list[dict[str, str]]:
+    """Every number checked, and no more of them than ``max_recipients``: before any call."""
+    people = parse_recipients(recipients)
+    if max_recipients is not None and len(people) > max_recipients:
+        raise CampaignParameterError(
+            "recipients",
+            f"holds {len(people)} numbers, more than max_recipients={max_recipients:g}",
+            "at most max_recipients numbers; raise max_recipients if the list is right",
+        )
+    return people
+
+
 def chunked(rows: Sequence[Mapping[str, str]], size: int) -> Iterator[Sequence[Mapping[str, str]]]:
     """``rows`` in consecutive slices of at most ``size``, in the given order."""
     for start in range(0, len(rows), size):

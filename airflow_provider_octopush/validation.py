@@ -70,7 +70,8 @@ def _one_of(choices: tuple[str, ...]) -> str:
     return "one of " + ", ".join(choices)
 
 
-def _choice(name: str, value: object, choices: tuple[str, ...]) -> str:
+def parse_choice(name: str, value: object, choices: tuple[str, ...]) -> str:
+    """One of ``choices``, in any case (``_`` for ``-``), returned in its canonical spelling."""
     rule = _one_of(choices)
     text = _require_str(name, value, rule)
     key = text.strip().lower().replace("_", "-")
@@ -78,11 +79,6 @@ def _choice(name: str, value: object, choices: tuple[str, ...]) -> str:
         if choice.lower().replace("_", "-") == key:
             return choice
     raise CampaignParameterError(name, f"{_describe(value)} is not allowed", rule)
-
-
-def parse_choice(name: str, value: object, choices: tuple[str, ...]) -> str:
-    """One of ``choices``, in any case (``_`` for ``-``), returned in its canonical spelling."""
-    return _choice(name, value, choices)
 
 
 BOOLEAN_RULE = 'a boolean, or the text "true" or "false" (any case)'
@@ -195,7 +191,7 @@ class Parameter:
 
 
 def _choice_check(choices: tuple[str, ...]) -> Callable[[str, object], str]:
-    return lambda name, value: _choice(name, value, choices)
+    return lambda name, value: parse_choice(name, value, choices)
 
 
 _AS_GIVEN = "as given"
@@ -435,7 +431,7 @@ def parse_policy(value: object) -> str:
     """``on_past_send_at``: fail, skip or send_now."""
     if value in PAST_SEND_AT_POLICIES:
         return value
-    return _choice("on_past_send_at", value, PAST_SEND_AT_POLICIES)
+    return parse_choice("on_past_send_at", value, PAST_SEND_AT_POLICIES)
 
 
 def parse_conn_id(value: object) -> str:

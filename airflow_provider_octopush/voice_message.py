@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_octopush.campaign import as_count, as_figure
 from airflow_provider_octopush.exceptions import CampaignParameterError, OctopushDuplicateRequestError
 from airflow_provider_octopush.hooks.octopush import ticket_in
 from airflow_provider_octopush.octopush_api import DIRECT_SEND_MAX_RECIPIENTS
@@ -40,21 +41,14 @@ def check_base_request_id(request_id: str) -> str:
     return request_id
 
 
-def _number(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def chunk_result(request_id: str, rows: Sequence[Mapping[str, str]], answer: Mapping[str, Any]) -> dict[str, Any]:
     """What XCom and the memory keep of one chunk: its key, how many, the ticket and cost Octopush gave."""
     return {
         "request_id": request_id,
         "recipients": len(rows),
         "ticket_number": ticket_in(answer),
-        "number_of_contacts": answer.get("number_of_contacts"),
-        "total_cost": _number(answer.get("total_cost", answer.get("cost"))),
+        "number_of_contacts": as_count(answer.get("number_of_contacts")),
+        "total_cost": as_figure(answer.get("total_cost", answer.get("cost"))),
         "sent_before": bool(answer.get("done_by_earlier_attempt")),
     }
 

@@ -67,7 +67,6 @@ from airflow_provider_octopush.request_retries import TRANSIENT_STATUSES, Answer
 from airflow_provider_octopush.validation import (
     CAMPAIGN_PARAMETERS,
     MESSAGE_BY_NAME,
-    is_unset,
     normalize_campaign,
     normalize_message,
     parse_bool,
@@ -245,7 +244,7 @@ class OctopushHook(BaseHook):
         as :class:`OctopushDuplicateRequestError`. Without one, a request that may have
         reached Octopush is never retried.
         """
-        payload = normalize_campaign(self._with_defaults(normalize_campaign(parameters), CAMPAIGN_PARAMETERS))
+        payload = self._with_defaults(normalize_campaign(parameters), CAMPAIGN_PARAMETERS)
         return self._request("POST", CREATE_PATH, json=payload, replay_safe="request_id" in payload)
 
     def send_voice_message(self, *, recipients: Any, **parameters: Any) -> dict[str, Any]:
@@ -268,7 +267,7 @@ class OctopushHook(BaseHook):
                 f"holds {len(people)} numbers",
                 f"at most {DIRECT_SEND_MAX_RECIPIENTS} a call (VoiceMessageOperator sends more in chunks)",
             )
-        payload = normalize_message(self._with_defaults(normalize_message(parameters), MESSAGE_BY_NAME))
+        payload = self._with_defaults(normalize_message(parameters), MESSAGE_BY_NAME)
         payload["recipients"] = people
         return self._request(
             "POST",
@@ -348,16 +347,16 @@ class OctopushHook(BaseHook):
         }
         return self._request("POST", LIST_EMPTY_PATH, json=body, replay_safe=True)
 
-    def _with_defaults(self, parameters: Mapping[str, Any], accepted: Collection[str]) -> dict[str, Any]:
-        """The connection's default parameters (those this call takes), then the caller's set values over them."""
-        given = {name: value for name, value in parameters.items() if not is_unset(value)}
+    def _with_defaults(self, payload: Mapping[str, Any], accepted: Collection[str]) -> dict[str, Any]:
+        """A checked payload, with the connection's default parameters (checked when the connection was read)
+        for those this call takes and the payload leaves out."""
         defaults = {
-            name: value for name, value in self.settings.defaults.items() if name in accepted and name not in given
+            name: value for name, value in self.settings.defaults.items() if name in accepted and name not in payload
         }
         if defaults and not self._defaults_logged:  # once per hook: a message in 200 chunks says it once
             self._defaults_logged = True
             self.log.info("Octopush: from connection %r: %s", self.octopush_conn_id, defaults)
-        return {**defaults, **given}
+        return {**defaults, **payload}
 
     def check_balance(self, product_name: str | None = None, country_code: str | None = None) -> dict[str, Any]:
         """The account's credit; with ``product_name`` and ``country_code`` (together), for that product and country."""

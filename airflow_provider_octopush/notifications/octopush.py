@@ -152,7 +152,7 @@ class OctopushVoiceNotifier(BaseNotifier):
         check_literals(campaign, needs_target=recipients is None)
         _check_target(arguments)
         if recipients is not None and is_literal(recipients):
-            from airflow_provider_octopush.operators.voice_message import check_recipients
+            from airflow_provider_octopush.recipients import check_recipients
 
             check_recipients(recipients, parse_limit("max_contacts", max_contacts))
         vars(self).update(
@@ -255,7 +255,7 @@ class OctopushVoiceNotifier(BaseNotifier):
     def _phone_numbers(self, context: Context, hook: OctopushHook) -> None:
         """A message to numbers: checked, then sent in chunks, each with its own request_id (a re-invoked
         callback phones nobody twice); nothing to wait for or cancel."""
-        from airflow_provider_octopush.operators.voice_message import check_recipients
+        from airflow_provider_octopush.recipients import check_recipients
         from airflow_provider_octopush.validation import doubtful_values, is_unset, normalize_message
         from airflow_provider_octopush.voice_message import check_base_request_id, send_in_chunks, summary
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 
 from airflow_provider_octopush.connection import DEFAULT_CONN_ID
+from airflow_provider_octopush.recipients import check_recipients
 from airflow_provider_octopush.validation import (
     DEFAULT_SEND_AT_GRACE,
     MESSAGE_BY_NAME,
@@ -32,21 +33,6 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
 MESSAGE_PARAMETERS = tuple(MESSAGE_BY_NAME)
-
-
-def check_recipients(recipients: object, max_recipients: float | None) -> list[dict[str, str]]:
-    """Every number checked, and no more of them than ``max_recipients``: before any call."""
-    from airflow_provider_octopush.exceptions import CampaignParameterError
-    from airflow_provider_octopush.recipients import parse_recipients
-
-    people = parse_recipients(recipients)
-    if max_recipients is not None and len(people) > max_recipients:
-        raise CampaignParameterError(
-            "recipients",
-            f"holds {len(people)} numbers, more than max_recipients={max_recipients:g}",
-            "at most max_recipients numbers; raise max_recipients if the list is right",
-        )
-    return people
 
 
 class VoiceMessageOperator(BaseOperator):
