@@ -101,6 +101,19 @@ class Sandbox:
         self._admin("faults", [fault])
 
 
+# The suites that start Airflow's services or build packages: their first test also pays for the start.
+STACK_TIMEOUTS = {"realstack": 1200, "prodstack": 1500, "package": 900}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A longer time limit for the stack and package suites, unless a test sets its own."""
+    for item in items:
+        if item.get_closest_marker("timeout") is None:
+            limits = [limit for marker, limit in STACK_TIMEOUTS.items() if item.get_closest_marker(marker)]
+            if limits:
+                item.add_marker(pytest.mark.timeout(max(limits)))
+
+
 @pytest.fixture(scope="session")
 def sandbox_server() -> Iterator[SandboxServer]:
     server = SandboxServer(SandboxState(LOGIN, API_KEY, balance=42.5))

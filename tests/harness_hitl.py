@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
+
+# A person answers a task the UI lists as waiting for them: parked, not merely asked. Answering
+# between the operator's write of its request and the worker's park loses the answer on SQLite:
+# the park transition checks for a response with a plain read (SQLite has no row locks) and then
+# parks the task anyway, so nothing ever resumes it and dag.test() waits forever.
+PARKED = ("awaiting_input", "deferred")
 
 
 class Approver:
@@ -17,7 +24,7 @@ class Approver:
 
 
 def answer_when_asked(dag_id: str, task_id: str, answer: str, timeout: float = 240) -> dict[str, Any]:
-    """Wait for the task's HITL request, answer it with ``answer``; return what the person was shown."""
+    """Wait until the task is parked waiting for its HITL answer, answer ``answer``; return what was shown."""
     from airflow.api_fastapi.core_api.datamodels.hitl import UpdateHITLDetailPayload
     from airflow.api_fastapi.core_api.routes.public.hitl import update_hitl_detail
     from airflow.models.hitl import HITLDetail
@@ -32,7 +39,7 @@ def answer_when_asked(dag_id: str, task_id: str, answer: str, timeout: float = 2
                 select(HITLDetail.subject, HITLDetail.body, TaskInstance.run_id)
                 .join(TaskInstance, HITLDetail.ti_id == TaskInstance.id)
                 .where(TaskInstance.dag_id == dag_id, TaskInstance.task_id == task_id)
-                .where(HITLDetail.responded_at.is_(None))
+                .where(TaskInstance.state.in_(PARKED), HITLDetail.responded_at.is_(None))
             ).first()
             if row is not None:
                 update_hitl_detail(
@@ -44,5 +51,47 @@ def answer_when_asked(dag_id: str, task_id: str, answer: str, timeout: float = 2
                     session=session,
                 )
                 return {"subject": row.subject, "body": row.body, "run_id": row.run_id}
-        time.sleep(0.5)  # polling Airflow's own record of the request, not guessing a duration
-    raise AssertionError(f"{dag_id}.{task_id} never asked for an answer within {timeout:g} s")
+        time.sleep(0.5)  # polling Airflow's own record of the task's state, not guessing a duration
+    raise AssertionError(f"{dag_id}.{task_id} was never parked waiting for an answer within {timeout:g} s")
+
+
+class Responder(threading.Thread):
+    """Answers from a thread while ``dag.test()`` waits; a failure there fails the test instead of hanging it.
+
+    dag.test() waits for a parked task as long as it stays parked: when the answer cannot be given,
+    the task is failed, so the run ends, and :meth:`result` raises what went wrong.
+    """
+
+    def __init__(self, dag_id: str, task_id: str, answer: str) -> None:
+        super().__init__(name=f"answer-{task_id}", daemon=True)
+        self.dag_id, self.task_id, self.answer = dag_id, task_id, answer
+        self.asked: dict[str, Any] = {}
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.asked = answer_when_asked(self.dag_id, self.task_id, self.answer)
+        except BaseException as error:  # re-raised in the test's thread by result()
+            self.error = error
+            self._fail_the_task()
+
+    def _fail_the_task(self) -> None:
+        from airflow.models.taskinstance import TaskInstance
+        from airflow.utils.session import create_session
+        from sqlalchemy import update
+
+        with create_session() as session:
+            session.execute(
+                update(TaskInstance)
+                .where(TaskInstance.dag_id == self.dag_id, TaskInstance.task_id == self.task_id)
+                .where(TaskInstance.state.in_(PARKED))
+                .values(state="failed")
+            )
+
+    def result(self, timeout: float) -> dict[str, Any]:
+        self.join(timeout)
+        if self.is_alive():
+            raise AssertionError(f"the answer to {self.dag_id}.{self.task_id} was still pending after {timeout:g} s")
+        if self.error is not None:
+            raise AssertionError(f"answering {self.dag_id}.{self.task_id} failed: {self.error!r}") from self.error
+        return self.asked

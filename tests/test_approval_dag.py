@@ -7,12 +7,11 @@ time-out, which Airflow's scheduler enforces, is shown on the real stack.
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from conftest import LOGIN, Sandbox, connection_json, xcoms
-from harness_hitl import answer_when_asked
+from harness_hitl import Responder
 from test_asset_events_dag import events
 from test_examples import example_dag
 
@@ -43,16 +42,12 @@ def alerts_account(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
 
 
 def run_answered(answer: str) -> tuple[Any, dict[str, Any]]:
-    """Run the example; answer its approval as a person would once Airflow asks."""
+    """Run the example; answer its approval as a person would once Airflow parks it."""
     dag = example_dag("octopush_review_then_send")
-    asked: dict[str, Any] = {}
-    responder = threading.Thread(target=lambda: asked.update(answer_when_asked(dag.dag_id, "approve", answer)))
+    responder = Responder(dag.dag_id, "approve", answer)
     responder.start()
-    try:
-        run = dag.test()
-    finally:
-        responder.join(timeout=300)
-    return run, asked
+    run = dag.test()
+    return run, responder.result(timeout=30)
 
 
 @pytest.mark.skipif(
