@@ -1,7 +1,7 @@
 """The Octopush connection: its fields, its extras and their defaults, read in one place.
 
 login = API login (the account e-mail), password = API key, host = API base URL
-(empty for Octopush itself). Extras: ``timeout`` and ``max_retries``, and the defaults of
+(empty for Octopush itself). Extras: ``timeout``, ``max_retries`` and ``retry_backoff``, and the defaults of
 :data:`DEFAULT_PARAMETERS` that every call on this connection sends unless a task gives its
 own value. This module imports neither Airflow nor ``requests`` at import time, so the
 provider info can use it cheaply.
@@ -20,6 +20,10 @@ DEFAULT_CONN_ID = "octopush_default"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 3
 MAX_RETRIES_LIMIT = 10
+DEFAULT_RETRY_BACKOFF = 1.0
+# The longest single wait between two tries (the hook's default max_retry_wait): a first back-off above it
+# would be cut to it anyway.
+RETRY_BACKOFF_LIMIT = 60.0
 # Call parameters a connection may set once for every task using it (a task's own value wins): a staging
 # connection with simulation_mode on makes every DAG safe to try.
 DEFAULT_PARAMETERS = ("sender", "voice_language", "voice_gender", "purpose", "simulation_mode")
@@ -40,13 +44,15 @@ class OctopushSettings:
     api_key: str
     timeout: float
     max_retries: int
+    retry_backoff: float = DEFAULT_RETRY_BACKOFF  # the first wait before a retry, doubled at each, with jitter
     defaults: dict[str, Any] = field(default_factory=dict)  # of DEFAULT_PARAMETERS, checked, as sent
 
     def __repr__(self) -> str:
         # the dataclass default would print the key into any log line or traceback
         return (
             f"OctopushSettings(base_url={self.base_url!r}, login={self.login!r}, api_key='***', "
-            f"timeout={self.timeout!r}, max_retries={self.max_retries!r}, defaults={self.defaults!r})"
+            f"timeout={self.timeout!r}, max_retries={self.max_retries!r}, retry_backoff={self.retry_backoff!r}, "
+            f"defaults={self.defaults!r})"
         )
 
 
@@ -83,23 +89,32 @@ def settings_from(
         raise _invalid(conn_id, "login is empty; set it to your Octopush API login (e-mail)")
     if not password:
         raise _invalid(conn_id, "password is empty; set it to your Octopush API key")
-    timeout = extra.get("timeout")
     max_retries = extra.get("max_retries")
     retries = (
         DEFAULT_MAX_RETRIES if max_retries in (None, "") else _number(conn_id, "max_retries", max_retries, integer=True)
     )
     if retries > MAX_RETRIES_LIMIT:
         raise _invalid(conn_id, f"extra 'max_retries' is {max_retries!r}; it must be {MAX_RETRIES_LIMIT} or less")
+    backoff = _seconds(conn_id, extra, "retry_backoff", DEFAULT_RETRY_BACKOFF)
+    if backoff > RETRY_BACKOFF_LIMIT:
+        raise _invalid(
+            conn_id, f"extra 'retry_backoff' is {extra['retry_backoff']!r}; it must be {RETRY_BACKOFF_LIMIT:g} or less"
+        )
     return OctopushSettings(
         base_url=base_url_from(host, port),
         login=login,
         api_key=password,
-        timeout=DEFAULT_TIMEOUT
-        if timeout in (None, "")
-        else float(_number(conn_id, "timeout", timeout, integer=False)),
+        timeout=_seconds(conn_id, extra, "timeout", DEFAULT_TIMEOUT),
         max_retries=int(retries),
+        retry_backoff=backoff,
         defaults=_defaults(conn_id, extra),
     )
+
+
+def _seconds(conn_id: str, extra: dict[str, Any], name: str, default: float) -> float:
+    """An extra in seconds, greater than 0; unset or empty: ``default``."""
+    raw = extra.get(name)
+    return default if raw in (None, "") else float(_number(conn_id, name, raw, integer=False))
 
 
 def _defaults(conn_id: str, extra: dict[str, Any]) -> dict[str, Any]:
@@ -128,6 +143,7 @@ UI_FIELD_BEHAVIOUR: dict[str, Any] = {
         "host": f"empty for {DEFAULT_BASE_URL}",
         "timeout": str(int(DEFAULT_TIMEOUT)),
         "max_retries": str(DEFAULT_MAX_RETRIES),
+        "retry_backoff": f"{DEFAULT_RETRY_BACKOFF:g}",
         "sender": "e.g. 33612345678 (3 to 11 letters or digits)",
         "voice_language": "e.g. fr-FR",
         "voice_gender": "male or female",
@@ -148,6 +164,14 @@ CONN_FIELDS: dict[str, Any] = {
             f"with back-off. Default {DEFAULT_MAX_RETRIES}, at most {MAX_RETRIES_LIMIT}."
         ),
         "schema": {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_RETRIES_LIMIT},
+    },
+    "retry_backoff": {
+        "label": "Retry back-off (seconds)",
+        "description": (
+            "Optional. The first wait before a retry, doubled at each retry (with jitter), never longer than "
+            f"a Retry-After or 60 s. Default {DEFAULT_RETRY_BACKOFF:g}, at most {RETRY_BACKOFF_LIMIT:g}."
+        ),
+        "schema": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": RETRY_BACKOFF_LIMIT},
     },
     "sender": {
         "label": "Default sender",

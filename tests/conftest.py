@@ -138,8 +138,10 @@ def connection_json(host: str, *, password: str = API_KEY, **extra: Any) -> str:
 
 @pytest.fixture
 def octopush_conn(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
-    """``octopush_default`` points at the sandbox, with short time-outs for tests."""
-    monkeypatch.setenv("AIRFLOW_CONN_OCTOPUSH_DEFAULT", connection_json(sandbox.url, timeout=5, max_retries=2))
+    """``octopush_default`` points at the sandbox, with short time-outs and back-offs for tests."""
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_OCTOPUSH_DEFAULT", connection_json(sandbox.url, timeout=5, max_retries=2, retry_backoff=0.01)
+    )
     return sandbox
 
 

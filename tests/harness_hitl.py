@@ -23,8 +23,14 @@ class Approver:
         return "Approver"
 
 
-def answer_when_asked(dag_id: str, task_id: str, answer: str, timeout: float = 240) -> dict[str, Any]:
-    """Wait until the task is parked waiting for its HITL answer, answer ``answer``; return what was shown."""
+def answer_when_asked(
+    dag_id: str, task_id: str, answer: str, timeout: float = 240, stop: threading.Event | None = None
+) -> dict[str, Any]:
+    """Wait until the task is parked waiting for its HITL answer, answer ``answer``; return what was shown.
+
+    ``stop``: set when the run is over, so that no answer is given to a later run of the same DAG.
+    """
+    stop = stop or threading.Event()
     from airflow.api_fastapi.core_api.datamodels.hitl import UpdateHITLDetailPayload
     from airflow.api_fastapi.core_api.routes.public.hitl import update_hitl_detail
     from airflow.models.hitl import HITLDetail
@@ -33,7 +39,7 @@ def answer_when_asked(dag_id: str, task_id: str, answer: str, timeout: float = 2
     from sqlalchemy import select
 
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not stop.is_set():
         with create_session() as session:
             row = session.execute(
                 select(HITLDetail.subject, HITLDetail.body, TaskInstance.run_id)
@@ -51,8 +57,8 @@ def answer_when_asked(dag_id: str, task_id: str, answer: str, timeout: float = 2
                     session=session,
                 )
                 return {"subject": row.subject, "body": row.body, "run_id": row.run_id}
-        time.sleep(0.5)  # polling Airflow's own record of the task's state, not guessing a duration
-    raise AssertionError(f"{dag_id}.{task_id} was never parked waiting for an answer within {timeout:g} s")
+        stop.wait(0.5)  # polling Airflow's own record of the task's state, not guessing a duration
+    raise AssertionError(f"{dag_id}.{task_id} was never parked waiting for an answer (waited up to {timeout:g} s)")
 
 
 class Responder(threading.Thread):
@@ -67,10 +73,11 @@ class Responder(threading.Thread):
         self.dag_id, self.task_id, self.answer = dag_id, task_id, answer
         self.asked: dict[str, Any] = {}
         self.error: BaseException | None = None
+        self.run_over = threading.Event()
 
     def run(self) -> None:
         try:
-            self.asked = answer_when_asked(self.dag_id, self.task_id, self.answer)
+            self.asked = answer_when_asked(self.dag_id, self.task_id, self.answer, stop=self.run_over)
         except BaseException as error:  # re-raised in the test's thread by result()
             self.error = error
             self._fail_the_task()
@@ -88,7 +95,9 @@ class Responder(threading.Thread):
                 .values(state="failed")
             )
 
-    def result(self, timeout: float) -> dict[str, Any]:
+    def result(self, timeout: float = 30) -> dict[str, Any]:
+        """What the person was shown; call when the run is over (an answer not given by then never will be)."""
+        self.run_over.set()
         self.join(timeout)
         if self.is_alive():
             raise AssertionError(f"the answer to {self.dag_id}.{self.task_id} was still pending after {timeout:g} s")

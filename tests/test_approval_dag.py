@@ -47,7 +47,7 @@ def run_answered(answer: str) -> tuple[Any, dict[str, Any]]:
     responder = Responder(dag.dag_id, "approve", answer)
     responder.start()
     run = dag.test()
-    return run, responder.result(timeout=30)
+    return run, responder.result()
 
 
 @pytest.mark.skipif(

@@ -43,12 +43,14 @@ def test_base_url(host: str | None, port: int | None, url: str) -> None:
 def test_defaults() -> None:
     result = settings()
     assert (result.timeout, result.max_retries, result.base_url) == (30.0, 3, DEFAULT_BASE_URL)
+    assert result.retry_backoff == 1.0
 
 
 def test_extras_accept_numbers_and_their_text() -> None:
     assert (settings(timeout="2.5", max_retries="0").timeout, settings(max_retries="0").max_retries) == (2.5, 0)
     assert settings(timeout=10, max_retries=10).max_retries == 10
     assert settings(timeout="", max_retries=None).timeout == 30.0
+    assert (settings(retry_backoff="0.05").retry_backoff, settings(retry_backoff=60).retry_backoff) == (0.05, 60.0)
 
 
 @pytest.mark.parametrize(
@@ -63,6 +65,9 @@ def test_extras_accept_numbers_and_their_text() -> None:
         ({"max_retries": 1.5}, "max_retries"),
         ({"max_retries": "three"}, "max_retries"),
         ({"max_retries": 11}, "max_retries"),
+        ({"retry_backoff": 0}, "retry_backoff"),
+        ({"retry_backoff": "fast"}, "retry_backoff"),
+        ({"retry_backoff": 61}, "retry_backoff"),
     ],
 )
 def test_bad_extras_are_clear_errors(extra: dict[str, Any], field: str) -> None:

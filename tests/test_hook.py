@@ -143,6 +143,32 @@ def test_retry_after_is_capped(octopush_conn: Sandbox) -> None:
     assert 0.15 <= second["at"] - first["at"] < 5
 
 
+@pytest.mark.parametrize(("extra", "argument", "least", "most"), [(3.0, None, 1.5, 3.0), (3.0, 0.2, 0.1, 0.2)])
+def test_the_back_off_is_the_connections_unless_the_hook_is_given_one(
+    octopush_conn: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    extra: float,
+    argument: float | None,
+    least: float,
+    most: float,
+) -> None:
+    """The connection's retry_backoff sets the first wait (jittered between half and all of it)."""
+    monkeypatch.setenv("AIRFLOW_CONN_OCTOPUSH_DEFAULT", connection_json(octopush_conn.url, retry_backoff=extra))
+    octopush_conn.fault(status=503, body={"code": 500, "message": "maintenance"})
+    with OctopushHook(retry_backoff=argument) as hook:
+        hook.create_voice_campaign_on_list(**CAMPAIGN)
+    first, second = octopush_conn.requests(CREATE)
+    assert least * 0.95 <= second["at"] - first["at"] < most + 0.5
+
+
+def test_the_hook_as_a_context_manager_closes_its_session(octopush_conn: Sandbox) -> None:
+    with OctopushHook() as hook:
+        session = hook.session
+        hook.create_voice_campaign_on_list(**CAMPAIGN)
+        assert session.adapters["http://"].poolmanager.pools  # a kept-alive connection was open
+    assert "session" not in vars(hook) and not session.adapters["http://"].poolmanager.pools
+
+
 @pytest.mark.parametrize(("code", "hint"), [(104, "top up"), (303, "list_name"), (999, "check the parameters")])
 def test_other_4xx_are_not_retried_and_say_what_to_do(
     hook: OctopushHook, octopush_conn: Sandbox, code: int, hint: str

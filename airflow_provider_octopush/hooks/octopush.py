@@ -79,6 +79,7 @@ if TYPE_CHECKING:
 
     import httpx
     from airflow.sdk import Connection
+    from typing_extensions import Self
 
     from airflow_provider_octopush.request_retries import Response
 
@@ -87,8 +88,9 @@ class OctopushHook(BaseHook):
     """Talks to the Octopush HTTP API with the credentials of an ``octopush`` connection.
 
     :param octopush_conn_id: the connection (login = API login, password = API key,
-        host = base URL, empty for Octopush itself; extras ``timeout``, ``max_retries``).
-    :param retry_backoff: first back-off in seconds, doubled at each retry, with jitter.
+        host = base URL, empty for Octopush itself; extras ``timeout``, ``max_retries``, ``retry_backoff``).
+    :param retry_backoff: first back-off in seconds, doubled at each retry, with jitter; unset: the
+        connection's ``retry_backoff`` extra (default 1 s).
     :param max_retry_wait: the longest single wait, ``Retry-After`` included.
     :param deadline: epoch seconds by which every call must be over, retries included: each
         request's time-out shrinks to fit, and a retry that would end later is not made.
@@ -105,7 +107,7 @@ class OctopushHook(BaseHook):
         self,
         octopush_conn_id: str = DEFAULT_CONN_ID,
         *,
-        retry_backoff: float = 1.0,
+        retry_backoff: float | None = None,
         max_retry_wait: float = 60.0,
         deadline: float | None = None,
     ) -> None:
@@ -126,7 +128,7 @@ class OctopushHook(BaseHook):
 
         Airflow 3.1 accepts only wtforms' String, Integer, Password and Boolean fields: a hook
         with any other widget class is dropped from the connection types altogether. So the
-        time-out, a decimal number of seconds, is a text field (read as a number, and checked,
+        time-out and the back-off, decimal numbers of seconds, are text fields (read as a number, and checked,
         by :func:`~airflow_provider_octopush.connection.settings_from`).
         """
         from flask_babel import lazy_gettext
@@ -136,6 +138,7 @@ class OctopushHook(BaseHook):
         fields: dict[str, type] = {
             "timeout": StringField,
             "max_retries": IntegerField,
+            "retry_backoff": StringField,
             **dict.fromkeys(("sender", "voice_language", "voice_gender", "purpose"), StringField),
             "simulation_mode": BooleanField,
         }
@@ -233,6 +236,13 @@ class OctopushHook(BaseHook):
         if "session" in self.__dict__:
             self.session.close()
             del self.session
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """A ``with OctopushHook(...) as hook:`` block closes the session however it ends."""
+        self.close()
 
     def create_voice_campaign_on_list(self, **parameters: Any) -> dict[str, Any]:
         """Create (prepare) a voice campaign on a list or tag; return Octopush's parsed answer.
@@ -451,7 +461,7 @@ class OctopushHook(BaseHook):
         """The retry policy for one call, with this hook's settings and deadline."""
         policy = RequestRetries(
             max_retries=self.settings.max_retries if max_retries is None else max_retries,
-            backoff=self.retry_backoff,
+            backoff=self.settings.retry_backoff if self.retry_backoff is None else self.retry_backoff,
             cap=self.max_retry_wait,
             deadline=self.deadline,
         )

@@ -193,11 +193,8 @@ class OctopushVoiceNotifier(BaseNotifier):
 
     def notify(self, context: Context) -> None:
         timeout, wait_timeout = self._budget(context)
-        hook = self._hook(timeout, wait_timeout)
-        try:
+        with self._hook(timeout, wait_timeout) as hook:
             self._create_and_send(context, hook, wait_timeout)
-        finally:
-            hook.close()
 
     async def async_notify(self, context: Context) -> None:
         """For Deadline Alerts, in the triggerer's event loop.

@@ -137,11 +137,8 @@ class ContactListOperator(BaseOperator):
             auto_remove_blacklisted_numbers=self.auto_remove_blacklisted_numbers,
             batch_size=self.batch_size,
         )
-        hook = OctopushHook(self.octopush_conn_id)
-        try:
+        with OctopushHook(self.octopush_conn_id) as hook:
             result = apply_rows(hook, rows, target, check, self.log)
-        finally:
-            hook.close()
         self.log.info(
             "Octopush list %r (%s): %s rows sent in %s batches, %s refused",
             target.list_name or target.tag_name,

@@ -193,8 +193,7 @@ class VoiceCampaignOperator(BaseOperator):
             raise
         request_id = payload["request_id"]
         memory = CampaignMemory(context, self.log)
-        hook = OctopushHook(self.octopush_conn_id)
-        try:
+        with OctopushHook(self.octopush_conn_id) as hook:
             ticket = memory.ticket_for(request_id)
             remembered = ticket is not None
             response = None
@@ -228,8 +227,6 @@ class VoiceCampaignOperator(BaseOperator):
                 if self.deferrable:
                     self._defer(ticket, deadline, limit)
                 return self._send_when_computed(context, hook, ticket, memory, limit, deadline=deadline)
-        finally:
-            hook.close()
 
     def _deadline(self, ti: Any) -> tuple[float, str]:
         """When the wait must end, and which limit sets it: ``wait_timeout``, or ``execution_timeout``
@@ -287,13 +284,12 @@ class VoiceCampaignOperator(BaseOperator):
 
         ticket = event["ticket_number"]
         memory = CampaignMemory(context, self.log)
-        hook = OctopushHook(self.octopush_conn_id)
-        try:
-            with self._guard(hook, ticket, memory, self._request_id(context["ti"])):
-                limit = event.get("limit") or f"wait_timeout={self.wait_timeout:g} s"
-                return self._send_when_computed(context, hook, ticket, memory, limit, event=event)
-        finally:
-            hook.close()
+        with (
+            OctopushHook(self.octopush_conn_id) as hook,
+            self._guard(hook, ticket, memory, self._request_id(context["ti"])),
+        ):
+            limit = event.get("limit") or f"wait_timeout={self.wait_timeout:g} s"
+            return self._send_when_computed(context, hook, ticket, memory, limit, event=event)
 
     def _send_when_computed(
         self,
@@ -351,11 +347,8 @@ class VoiceCampaignOperator(BaseOperator):
         from airflow_provider_octopush.hooks.octopush import OctopushHook
 
         self._killed = True
-        hook = OctopushHook(self.octopush_conn_id)
-        try:
+        with OctopushHook(self.octopush_conn_id) as hook:
             cancel_quietly(hook, ticket, self.log)
-        finally:
-            hook.close()
 
 
 class _TicketOperator(BaseOperator):
@@ -376,11 +369,8 @@ class _TicketOperator(BaseOperator):
         from airflow_provider_octopush.hooks.octopush import OctopushHook
 
         ticket = parse_ticket(self.ticket_number)
-        hook = OctopushHook(self.octopush_conn_id)
-        try:
+        with OctopushHook(self.octopush_conn_id) as hook:
             return work(hook, ticket)
-        finally:
-            hook.close()
 
 
 class SendVoiceCampaignOperator(_TicketOperator):

@@ -136,29 +136,27 @@ class VoiceMessageOperator(BaseOperator):
         memory = CampaignMemory(context, self.log)
         self.log.info("Phoning %s numbers with an Octopush voice message, request_id %s.*", len(recipients), base)
         results: list[dict[str, Any]] = []
-        hook = OctopushHook(self.octopush_conn_id)
-        try:
-            for result in send_in_chunks(
-                hook,
-                payload,
-                recipients,
-                base,
-                log=self.log,
-                sent_before=memory.messages_sent(),
-                remember=memory.remember_message,
-            ):
-                results.append(result)
-        except BaseException:
-            if results:  # the chunks that went out stay on record, for the person reading the failure
-                ti.xcom_push(key="return_value", value=summary(results))
-                self.log.error(
-                    "Octopush: %s of the numbers were phoned before the failure; %s",
-                    sum(result["recipients"] for result in results),
-                    "a retry or clear phones only the rest"
-                    if memory.available
-                    else "a retry or clear within 24 hours phones only the rest (Octopush refuses repeats)",
-                )
-            raise
-        finally:
-            hook.close()
+        with OctopushHook(self.octopush_conn_id) as hook:
+            try:
+                for result in send_in_chunks(
+                    hook,
+                    payload,
+                    recipients,
+                    base,
+                    log=self.log,
+                    sent_before=memory.messages_sent(),
+                    remember=memory.remember_message,
+                ):
+                    results.append(result)
+            except BaseException:
+                if results:  # the chunks that went out stay on record, for the person reading the failure
+                    ti.xcom_push(key="return_value", value=summary(results))
+                    self.log.error(
+                        "Octopush: %s of the numbers were phoned before the failure; %s",
+                        sum(result["recipients"] for result in results),
+                        "a retry or clear phones only the rest"
+                        if memory.available
+                        else "a retry or clear within 24 hours phones only the rest (Octopush refuses repeats)",
+                    )
+                raise
         return summary(results)

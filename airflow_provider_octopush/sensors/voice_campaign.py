@@ -112,11 +112,8 @@ class VoiceCampaignReadySensor(BaseSensorOperator):
         from airflow_provider_octopush.campaign import poll_status
         from airflow_provider_octopush.hooks.octopush import OctopushHook
 
-        hook = OctopushHook(self.octopush_conn_id)
-        try:
+        with OctopushHook(self.octopush_conn_id) as hook:
             status = poll_status(hook, parse_ticket(self.ticket_number))
-        finally:
-            hook.close()
         return self._judge(status)
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
