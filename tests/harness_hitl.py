@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
 
-# A person answers a task the UI lists as waiting for them: parked, not merely asked. Answering
-# between the operator's write of its request and the worker's park loses the answer on SQLite:
-# the park transition checks for a response with a plain read (SQLite has no row locks) and then
-# parks the task anyway, so nothing ever resumes it and dag.test() waits forever.
+# A person answers a task the UI lists as waiting for them: parked, not merely asked.
 PARKED = ("awaiting_input", "deferred")
+# dag.test() (3.3) runs a task in-process; when the task parks, the Execution API writes AWAITING_INPUT, and then
+# dag.test() itself writes the state it got back (``ti.set_state(taskrun_result.ti.state)`` in ``_run_task``).
+# An answer given between the two is overwritten: the resumed task is parked again and nothing ever resumes it
+# (the hang of this test, 2 runs in 3). dag.test() reports that it is waiting only after that write:
+# the answer is given once it has said so, as a person would answer a task already listed as waiting.
+DAG_TEST_LOGGER = "airflow.sdk.definitions.dag"
+WAITING = "Waiting for Human-in-the-loop input for tasks"
+
+
+class _WaitingReported(logging.Handler):
+    """Set when dag.test() reports that it waits for the task's input."""
+
+    def __init__(self, task_id: str) -> None:
+        super().__init__(logging.INFO)
+        self.task_id = task_id
+        self.seen = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg.startswith(WAITING) and self.task_id in map(str, *record.args or [[]]):
+            self.seen.set()
 
 
 class Approver:
@@ -24,11 +42,17 @@ class Approver:
 
 
 def answer_when_asked(
-    dag_id: str, task_id: str, answer: str, timeout: float = 240, stop: threading.Event | None = None
+    dag_id: str,
+    task_id: str,
+    answer: str,
+    timeout: float = 240,
+    stop: threading.Event | None = None,
+    waiting: threading.Event | None = None,
 ) -> dict[str, Any]:
     """Wait until the task is parked waiting for its HITL answer, answer ``answer``; return what was shown.
 
     ``stop``: set when the run is over, so that no answer is given to a later run of the same DAG.
+    ``waiting``: set when the runner says it waits for the answer (dag.test()'s report); unset: not waited for.
     """
     stop = stop or threading.Event()
     from airflow.api_fastapi.core_api.datamodels.hitl import UpdateHITLDetailPayload
@@ -47,7 +71,7 @@ def answer_when_asked(
                 .where(TaskInstance.dag_id == dag_id, TaskInstance.task_id == task_id)
                 .where(TaskInstance.state.in_(PARKED), HITLDetail.responded_at.is_(None))
             ).first()
-            if row is not None:
+            if row is not None and (waiting is None or waiting.is_set()):
                 update_hitl_detail(
                     dag_id=dag_id,
                     dag_run_id=row.run_id,
@@ -74,10 +98,21 @@ class Responder(threading.Thread):
         self.asked: dict[str, Any] = {}
         self.error: BaseException | None = None
         self.run_over = threading.Event()
+        self.reported = _WaitingReported(task_id)
+        self.logger = logging.getLogger(DAG_TEST_LOGGER)
+        self.level = self.logger.level
+
+    def start(self) -> None:
+        self.logger.addHandler(self.reported)
+        if not self.logger.isEnabledFor(logging.INFO):
+            self.logger.setLevel(logging.INFO)
+        super().start()
 
     def run(self) -> None:
         try:
-            self.asked = answer_when_asked(self.dag_id, self.task_id, self.answer, stop=self.run_over)
+            self.asked = answer_when_asked(
+                self.dag_id, self.task_id, self.answer, stop=self.run_over, waiting=self.reported.seen
+            )
         except BaseException as error:  # re-raised in the test's thread by result()
             self.error = error
             self._fail_the_task()
@@ -99,6 +134,8 @@ class Responder(threading.Thread):
         """What the person was shown; call when the run is over (an answer not given by then never will be)."""
         self.run_over.set()
         self.join(timeout)
+        self.logger.removeHandler(self.reported)
+        self.logger.setLevel(self.level)
         if self.is_alive():
             raise AssertionError(f"the answer to {self.dag_id}.{self.task_id} was still pending after {timeout:g} s")
         if self.error is not None:
