@@ -52,9 +52,9 @@ class Cell:
     python: str
     resolved_on: str
     realstack: str = ""  # a pytest -k expression: the real-stack tests this cell runs as well
-    # Its unit and dag.test() run gets the machine to itself: Airflow 3.3's dag.test() of the approval example
-    # (which only 3.3 runs) hung once while another cell's run shared the two cores.
-    alone: bool = False
+    # A pre-release (an Airflow announced but not yet served as final): locked with Airflow's own pre-releases
+    # allowed, and marked as such in README's compatibility table.
+    prerelease: bool = False
 
     @property
     def name(self) -> str:
@@ -80,7 +80,8 @@ APPROVAL = "approval_through_the_rest_api"  # Airflow's HITL, on every version t
 MATRIX = (
     Cell("3.1.8", "3.10", "2026-03-18", realstack=f"connection_form or test_button or {CALLBACKS} or {APPROVAL}"),
     Cell("3.2.2", "3.12", "2026-06-05", realstack=f"{CALLBACKS} or sensor_starts or {APPROVAL}"),
-    Cell("3.3.2", "3.13", "2026-09-24", alone=True),
+    Cell("3.3.2", "3.13", "2026-09-24"),
+    Cell("3.4.0b2", "3.13", "2026-12-01", realstack=f"{CALLBACKS} or {APPROVAL}", prerelease=True),
 )
 DEFAULT = Cell("3.3.2", "3.11", "2026-11-26")
 # Not supported: the package test checks that importing the provider there fails with a clear message.
@@ -262,69 +263,78 @@ def ensure_debian_packages() -> None:
         run(["apt-get", "install", "-y", "-qq", *missing], **quiet)
 
 
-def test(pytest_args: list[str]) -> int:
-    """Lint, format and type checks, then pytest, in the default cell."""
+# The everyday loop: everything but the suites that start Airflow's services or build packages.
+UNIT = "not realstack and not prodstack and not package"
+# Spread over the cores: each pytest-xdist worker has its own Airflow home, database and sandbox (tests/conftest.py).
+PARALLEL = ["-n", str(max(2, os.cpu_count() or 1)), "--dist", "loadfile"]
+STACKS = ("realstack", "package", "prodstack")
+
+
+def test(args: list[str]) -> int:
+    """Lint, format and type checks, then the unit and dag.test() tests in parallel, in the default cell.
+
+    ``--stacks``: instead, the suites that start Airflow's services or build packages, one after
+    another and each serially (real stack, package, production-like stack). ``--all``: both.
+    Other arguments go to pytest; a selection (``-m``, ``-k``, a path) replaces the default one.
+    """
     ensure_venv()
-    ensure_debian_packages()
-    run([BIN / "ruff", "check", ROOT], cwd=ROOT)
-    run([BIN / "ruff", "format", "--check", ROOT], cwd=ROOT)
-    run([BIN / "mypy"], cwd=ROOT)
-    return subprocess.run([PYTHON, "-m", "pytest", *pytest_args], cwd=ROOT).returncode
+    stacks, unit = "--stacks" in args or "--all" in args, "--stacks" not in args
+    pytest_args = [arg for arg in args if arg not in ("--stacks", "--all")]
+    chosen = any(arg in ("-m", "-k") or arg.startswith("tests") for arg in pytest_args)
+    if unit:
+        run([BIN / "ruff", "check", ROOT], cwd=ROOT)
+        run([BIN / "ruff", "format", "--check", ROOT], cwd=ROOT)
+        run([BIN / "mypy"], cwd=ROOT)
+        command = [PYTHON, "-m", "pytest", *PARALLEL, *([] if chosen else ["-m", UNIT]), *pytest_args]
+        if subprocess.run(command, cwd=ROOT).returncode:
+            return 1
+    if stacks:
+        ensure_debian_packages()
+        for selection in [pytest_args] if chosen else [["-m", marker, *pytest_args] for marker in STACKS]:
+            print(f"=== {' '.join(selection)}", flush=True)
+            if subprocess.run([PYTHON, "-m", "pytest", *selection], cwd=ROOT).returncode:
+                return 1
+    return 0
 
 
 def matrix(names: list[str]) -> int:
     """The unit and dag.test() tests in every cell (or the named ones), plus each cell's real-stack tests.
 
-    The cells' unit and dag.test() runs are independent (each has its own venv, Airflow home and
-    sandbox) and single-threaded, so they run two at a time, one per core (a cell marked ``alone``
-    runs by itself after them); each run's output is printed whole when it ends. The real-stack
-    runs, which start Airflow's services, run after, one at a time.
+    Cell after cell, each run spread over the cores with pytest-xdist (every worker has its own
+    Airflow home and sandbox); the real-stack runs, which start Airflow's services, come after.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     unknown = set(names) - {cell.name for cell in MATRIX}
     if unknown:
         print(f"Unknown cell(s) {sorted(unknown)}; the cells are: {[cell.name for cell in MATRIX]}")
         return 2
     cells = [cell for cell in MATRIX if not names or cell.name in names]
-    pythons = {cell.name: ensure_cell_venv(cell) for cell in cells}  # one at a time: they share uv's cache
-    unit = ["-m", "not realstack and not prodstack and not package"]
-
-    def run_unit(cell: Cell) -> tuple[Cell, int]:
-        done = subprocess.run(
-            [pythons[cell.name], "-m", "pytest", "-p", "no:cacheprovider", *unit],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        print(f"=== {cell.name}: unit and dag.test() tests\n{done.stdout}", flush=True)
-        return cell, done.returncode
-
     failed = []
-    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        shared = list(pool.map(run_unit, [cell for cell in cells if not cell.alone]))
-    for cell, returncode in shared + [run_unit(cell) for cell in cells if cell.alone]:
-        if returncode:
-            failed.append(f"{cell.name} ({' '.join(unit)})")
+    for cell in cells:
+        python = ensure_cell_venv(cell)
+        print(f"=== {cell.name}: unit and dag.test() tests", flush=True)
+        command = [python, "-m", "pytest", "-p", "no:cacheprovider", *PARALLEL, "-m", UNIT]
+        if subprocess.run(command, cwd=ROOT).returncode:
+            failed.append(f"{cell.name} (-m {UNIT!r})")
     for cell in cells:
         if cell.realstack:
             ensure_debian_packages()
             args = ["-m", "realstack", "-k", cell.realstack]
             print(f"=== {cell.name}: real-stack tests", flush=True)
-            command = [pythons[cell.name], "-m", "pytest", "-p", "no:cacheprovider", *args]
+            command = [cell.venv / "bin" / "python", "-m", "pytest", "-p", "no:cacheprovider", *args]
             if subprocess.run(command, cwd=ROOT).returncode:
                 failed.append(f"{cell.name} ({' '.join(args)})")
     print(f"Matrix: {len(failed)} failed" + (f": {', '.join(failed)}" if failed else ", every cell passed"))
     return 1 if failed else 0
 
 
-def lock(_: list[str]) -> int:
-    """Re-resolve constraints.txt and every cell's lock file, each as of its date."""
+def lock(names: list[str]) -> int:
+    """Re-resolve constraints.txt and every cell's lock file (or the named cells'), each as of its date."""
     ensure_venv()
     (ROOT / "constraints").mkdir(exist_ok=True)
     pin = ROOT / "constraints" / ".airflow-pin.txt"
     for cell in (DEFAULT, *MATRIX, UNSUPPORTED):
+        if names and cell.name not in names:
+            continue
         pin.write_text(f"apache-airflow=={cell.airflow}\n")
         if cell is UNSUPPORTED:  # Airflow alone: the package test adds the wheel without its dependencies
             sources: list[object] = [pin]
@@ -338,6 +348,8 @@ def lock(_: list[str]) -> int:
                 [
                     *(uv(), "pip", "compile", "-q", *sources, "--python-version", cell.python),
                     *("--exclude-newer", cell.resolved_on, "--no-header", "--no-annotate"),
+                    # Pre-releases only where a direct == pin names one (the cell's Airflow) or nothing else fits.
+                    *(("--prerelease", "if-necessary-or-explicit") if cell.prerelease else ()),
                     *("--no-emit-package", "airflow-provider-octopush", "-o", target),
                 ],
                 cwd=ROOT,

@@ -114,6 +114,32 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(pytest.mark.timeout(max(limits)))
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> bool | None:
+    """pytest-timeout's thread timer, with the test named first: its dump alone names threads, not the test."""
+    if settings.method != "thread":
+        return None
+    import threading
+
+    from pytest_timeout import timeout_timer
+
+    def expire() -> None:
+        item.config.get_terminal_writer().line(f"\n{item.nodeid} ran past its {settings.timeout:g} s limit:")
+        timeout_timer(item, settings)
+
+    timer = threading.Timer(settings.timeout, expire)
+    timer.name = f"time limit of {item.nodeid}"
+    timer.daemon = True
+
+    def cancel() -> None:
+        timer.cancel()
+        timer.join()
+
+    item.cancel_timeout = cancel  # type: ignore[attr-defined]  # pytest-timeout's own cancel hook calls it
+    timer.start()
+    return True
+
+
 @pytest.fixture(scope="session")
 def sandbox_server() -> Iterator[SandboxServer]:
     server = SandboxServer(SandboxState(LOGIN, API_KEY, balance=42.5))
