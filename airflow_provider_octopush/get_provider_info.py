@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_octopush.connection import CONN_FIELDS, CONN_TYPE, UI_FIELD_BEHAVIOUR
+from airflow_provider_octopush.rules.connection import CONN_FIELDS, CONN_TYPE, UI_FIELD_BEHAVIOUR
 
 
 def get_provider_info() -> dict[str, Any]:

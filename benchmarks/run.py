@@ -230,8 +230,8 @@ def contacts_fill(sandbox_url: str, count: int, batch: int = 500) -> Row:
 
     import requests
 
-    from airflow_provider_octopush.contact_list import ListTarget, apply_rows, check_rows
     from airflow_provider_octopush.hooks.octopush import OctopushHook
+    from airflow_provider_octopush.steps.contact_rows import ListTarget, apply_rows, check_rows
 
     tracemalloc.start()
     rows = contact_rows(count)
@@ -498,14 +498,14 @@ def main() -> int:
             AIRFLOW__CORE__UNIT_TEST_MODE="True",
         )
         os.environ.update(env)
-        from airflow_provider_octopush.sandbox import announced_url
+        from airflow_provider_octopush.sandbox.server import announced_url
 
         # The sandbox runs in its own process, like the real API: it takes no CPU from what is measured.
         sandbox = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
-                "airflow_provider_octopush.sandbox",
+                "airflow_provider_octopush.sandbox.server",
                 "--port",
                 "0",
                 "--login",

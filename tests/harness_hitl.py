@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 import time
@@ -40,6 +41,9 @@ class Approver:
     def get_name(self) -> str:
         return "Approver"
 
+    def get_display_name(self) -> str:  # asked for by Airflow 3.4
+        return "Approver"
+
 
 def answer_when_asked(
     dag_id: str,
@@ -57,11 +61,14 @@ def answer_when_asked(
     stop = stop or threading.Event()
     from airflow.api_fastapi.core_api.datamodels.hitl import UpdateHITLDetailPayload
     from airflow.api_fastapi.core_api.routes.public.hitl import update_hitl_detail
+    from airflow.models.dagbag import DBDagBag
     from airflow.models.hitl import HITLDetail
     from airflow.models.taskinstance import TaskInstance
     from airflow.utils.session import create_session
     from sqlalchemy import select
 
+    # Airflow 3.4's endpoint also takes the API server's DAG bag (FastAPI gives it; here it is made).
+    needs_dag_bag = "dag_bag" in inspect.signature(update_hitl_detail).parameters
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not stop.is_set():
         with create_session() as session:
@@ -79,6 +86,7 @@ def answer_when_asked(
                     update_hitl_detail_payload=UpdateHITLDetailPayload(chosen_options=[answer], params_input={}),
                     user=Approver(),  # type: ignore[arg-type]
                     session=session,
+                    **({"dag_bag": DBDagBag()} if needs_dag_bag else {}),
                 )
                 return {"subject": row.subject, "body": row.body, "run_id": row.run_id}
         stop.wait(0.5)  # polling Airflow's own record of the task's state, not guessing a duration

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from airflow_provider_octopush.exceptions import CampaignParameterError
-from airflow_provider_octopush.sent_asset_event import EXTRA_KEYS
+from airflow_provider_octopush.steps.asset_event import EXTRA_KEYS
 
 if TYPE_CHECKING:
     from conftest import Sandbox

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from conftest import API_KEY, connection_json
 
-from airflow_provider_octopush.connection import base_url_from, settings_from
+from airflow_provider_octopush.api.facts import BALANCE_PATH, DEFAULT_BASE_URL
 from airflow_provider_octopush.exceptions import OctopushConnectionError
-from airflow_provider_octopush.octopush_api import BALANCE_PATH, DEFAULT_BASE_URL
+from airflow_provider_octopush.rules.connection import base_url_from, settings_from
 from airflow_provider_octopush.version_compat import AIRFLOW_V_3_3_PLUS
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from conftest import xcoms
 
-from airflow_provider_octopush.octopush_api import CONTACTS_CREATE_PATH, CONTACTS_DELETE_PATH, LIST_EMPTY_PATH
+from airflow_provider_octopush.api.facts import CONTACTS_CREATE_PATH, CONTACTS_DELETE_PATH, LIST_EMPTY_PATH
 
 if TYPE_CHECKING:
     from conftest import Sandbox

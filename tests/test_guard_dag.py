@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from conftest import task_instance
 
-from airflow_provider_octopush import campaign
 from airflow_provider_octopush.operators.voice_campaign import SEND_XCOM_KEY, STATUS_XCOM_KEY
+from airflow_provider_octopush.steps import campaign as campaign
 from airflow_provider_octopush.version_compat import AIRFLOW_V_3_3_PLUS
 
 if TYPE_CHECKING:

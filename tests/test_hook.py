@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from conftest import API_KEY, LOGIN, Sandbox, connection_json
 
+from airflow_provider_octopush.api.retries import retry_delay
 from airflow_provider_octopush.exceptions import (
     CampaignParameterError,
     OctopushApiError,
@@ -19,7 +20,6 @@ from airflow_provider_octopush.exceptions import (
     OctopushRejectedError,
 )
 from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
-from airflow_provider_octopush.request_retries import retry_delay
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

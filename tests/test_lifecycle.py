@@ -10,13 +10,6 @@ from typing import TYPE_CHECKING
 import pytest
 from conftest import connection_json
 
-from airflow_provider_octopush.campaign import (
-    CampaignStatus,
-    budget_problem,
-    describe_send,
-    status_from_event,
-    wait_until_computed,
-)
 from airflow_provider_octopush.exceptions import (
     CampaignNotSent,
     CampaignParameterError,
@@ -26,6 +19,13 @@ from airflow_provider_octopush.exceptions import (
     OctopushNetworkError,
 )
 from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
+from airflow_provider_octopush.steps.campaign import (
+    CampaignStatus,
+    budget_problem,
+    describe_send,
+    status_from_event,
+    wait_until_computed,
+)
 from airflow_provider_octopush.triggers.voice_campaign import VoiceCampaignComputedTrigger
 
 if TYPE_CHECKING:
@@ -316,7 +316,7 @@ def test_async_read_is_retried_after_a_refused_connection(sandbox: Sandbox, monk
 
     from conftest import API_KEY, LOGIN
 
-    from airflow_provider_octopush.sandbox import SandboxServer, SandboxState
+    from airflow_provider_octopush.sandbox.server import SandboxServer, SandboxState
 
     with socket.socket() as placeholder:  # a port that refuses connections until the server takes it
         placeholder.bind(("127.0.0.1", 0))

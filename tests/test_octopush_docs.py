@@ -16,11 +16,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from conftest import connection_json
 
-from airflow_provider_octopush.campaign import CampaignStatus
-from airflow_provider_octopush.draft_recovery import Draft, find_draft
+from airflow_provider_octopush.api.facts import CREATE_PATH, DRAFT_PATH, SEND_PATH, STATUS_PATH
 from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
-from airflow_provider_octopush.octopush_api import CREATE_PATH, DRAFT_PATH, SEND_PATH, STATUS_PATH
-from airflow_provider_octopush.validation import (
+from airflow_provider_octopush.rules.parameters import (
     BOOLEAN_PARAMETERS,
     CAMPAIGN_PARAMETERS,
     SEGMENTATIONS,
@@ -28,6 +26,8 @@ from airflow_provider_octopush.validation import (
     VOICE_GENDERS,
     VOICE_LANGUAGES,
 )
+from airflow_provider_octopush.steps.campaign import CampaignStatus
+from airflow_provider_octopush.steps.draft_recovery import Draft, find_draft
 
 if TYPE_CHECKING:
     from conftest import Sandbox

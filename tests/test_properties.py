@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from airflow_provider_octopush.exceptions import CampaignParameterError, OctopushError
 from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
-from airflow_provider_octopush.validation import (
+from airflow_provider_octopush.rules.parameters import (
     BOOLEAN_PARAMETERS,
     CAMPAIGN_PARAMETERS,
     SEGMENTATIONS,

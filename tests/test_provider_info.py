@@ -11,9 +11,9 @@ from pathlib import Path
 import airflow
 import jsonschema
 
-from airflow_provider_octopush.connection import CONN_FIELDS, UI_FIELD_BEHAVIOUR
 from airflow_provider_octopush.get_provider_info import get_provider_info
 from airflow_provider_octopush.hooks.octopush import OctopushHook
+from airflow_provider_octopush.rules.connection import CONN_FIELDS, UI_FIELD_BEHAVIOUR
 
 
 def test_provider_info_matches_airflows_schema() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_octopush.exceptions import CampaignParameterError
-from airflow_provider_octopush.recipients import (
+from airflow_provider_octopush.rules.recipients import (
     chunk_request_id,
     chunked,
     parse_phone_number,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import API_KEY, LOGIN, Sandbox
 
-from airflow_provider_octopush.sandbox import DEFAULT_API_KEY, DEFAULT_LOGIN, announced_url
+from airflow_provider_octopush.sandbox.server import DEFAULT_API_KEY, DEFAULT_LOGIN, announced_url
 
 CREATE = "/voice-campaign-on-list/create"
 
@@ -96,7 +96,16 @@ def test_unknown_endpoint_is_404(sandbox: Sandbox) -> None:
 
 def test_console_script_serves_until_stopped() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "airflow_provider_octopush.sandbox", "--port", "0", "--balance", "7", "--many-drafts"],
+        [
+            sys.executable,
+            "-m",
+            "airflow_provider_octopush.sandbox",
+            "--port",
+            "0",
+            "--balance",
+            "7",
+            "--many-drafts",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_octopush.exceptions import CampaignParameterError
-from airflow_provider_octopush.validation import (
+from airflow_provider_octopush.rules.parameters import (
     CAMPAIGN_PARAMETERS,
     MESSAGE_BY_NAME,
     PARAMETERS,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from conftest import API_KEY, connection_json, task_instance, xcoms
 
-from airflow_provider_octopush.octopush_api import DIRECT_SEND_PATH
+from airflow_provider_octopush.api.facts import DIRECT_SEND_PATH
 from airflow_provider_octopush.version_compat import AIRFLOW_V_3_3_PLUS
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """OctopushHook: every HTTP call to the Octopush API goes through here.
 
 One ``requests.Session`` per hook (kept-alive connection, both auth headers), a
-timeout on every request, retries by :mod:`~airflow_provider_octopush.request_retries`
+timeout on every request, retries by :mod:`~airflow_provider_octopush.api.retries`
 that can never create a second campaign, and the mapping of Octopush's answers to the
 provider's errors. Triggers and callbacks in the triggerer use the ``a``-prefixed twins
 (httpx, same policy), which never block the event loop.
@@ -18,23 +18,7 @@ import requests
 from airflow.sdk import BaseHook
 from urllib3.exceptions import NewConnectionError
 
-from airflow_provider_octopush.connection import (
-    CONN_FIELDS,
-    CONN_TYPE,
-    DEFAULT_CONN_ID,
-    UI_FIELD_BEHAVIOUR,
-    OctopushSettings,
-    settings_from,
-)
-from airflow_provider_octopush.exceptions import (
-    CampaignParameterError,
-    OctopushApiError,
-    OctopushAuthError,
-    OctopushConnectionError,
-    OctopushDuplicateRequestError,
-    OctopushRejectedError,
-)
-from airflow_provider_octopush.octopush_api import (
+from airflow_provider_octopush.api.facts import (
     BALANCE_PATH,
     CANCEL_PATH,
     CODE_ALREADY_SENT,
@@ -62,15 +46,31 @@ from airflow_provider_octopush.octopush_api import (
     TAG_NAME_MAX_LENGTH,
     TICKET_KEYS,
 )
-from airflow_provider_octopush.recipients import parse_list_name
-from airflow_provider_octopush.request_retries import TRANSIENT_STATUSES, Answer, Failure, RequestRetries
-from airflow_provider_octopush.validation import (
+from airflow_provider_octopush.api.retries import TRANSIENT_STATUSES, Answer, Failure, RequestRetries
+from airflow_provider_octopush.exceptions import (
+    CampaignParameterError,
+    OctopushApiError,
+    OctopushAuthError,
+    OctopushConnectionError,
+    OctopushDuplicateRequestError,
+    OctopushRejectedError,
+)
+from airflow_provider_octopush.rules.connection import (
+    CONN_FIELDS,
+    CONN_TYPE,
+    DEFAULT_CONN_ID,
+    UI_FIELD_BEHAVIOUR,
+    OctopushSettings,
+    settings_from,
+)
+from airflow_provider_octopush.rules.parameters import (
     CAMPAIGN_PARAMETERS,
     MESSAGE_BY_NAME,
     normalize_campaign,
     normalize_message,
     parse_bool,
 )
+from airflow_provider_octopush.rules.recipients import parse_list_name
 from airflow_provider_octopush.version_compat import AirflowNotFoundException
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Connection
     from typing_extensions import Self
 
-    from airflow_provider_octopush.request_retries import Response
+    from airflow_provider_octopush.api.retries import Response
 
 
 class OctopushHook(BaseHook):
@@ -247,7 +247,7 @@ class OctopushHook(BaseHook):
     def create_voice_campaign_on_list(self, **parameters: Any) -> dict[str, Any]:
         """Create (prepare) a voice campaign on a list or tag; return Octopush's parsed answer.
 
-        Takes the parameters of :data:`airflow_provider_octopush.validation.PARAMETERS`, named
+        Takes the parameters of :data:`airflow_provider_octopush.rules.parameters.PARAMETERS`, named
         as the API names them (``text``, ``list_name``, ``request_id``, ...); each is checked
         first and one left at None is not sent. With a ``request_id`` a lost answer is safely
         retried: Octopush answers code 120 instead of creating a second campaign, raised here
@@ -261,14 +261,14 @@ class OctopushHook(BaseHook):
         """Phone ``recipients`` (1 to 500) straight away, or at ``send_at``: no list, no validation step.
 
         ``recipients``: numbers, or rows ``{phone_number, param1..param5}``, all checked first;
-        the other parameters are those of :data:`~airflow_provider_octopush.validation.MESSAGE_PARAMETERS`.
+        the other parameters are those of :data:`~airflow_provider_octopush.rules.parameters.MESSAGE_PARAMETERS`.
         Octopush's answer (``ticket_number`` or ``vocal_ticket``, ``number_of_contacts``,
         ``total_cost``) is returned. With a ``request_id`` a lost answer is retried, and a replay
         answered 120 means the lost attempt went out: ``done_by_earlier_attempt``. Code 120 on the
         first attempt (an earlier try sent it) raises :class:`OctopushDuplicateRequestError`.
-        For more than 500 recipients, see :mod:`~airflow_provider_octopush.voice_message`.
+        For more than 500 recipients, see :mod:`~airflow_provider_octopush.steps.message_chunks`.
         """
-        from airflow_provider_octopush.recipients import parse_recipients
+        from airflow_provider_octopush.rules.recipients import parse_recipients
 
         people = parse_recipients(recipients)
         if len(people) > DIRECT_SEND_MAX_RECIPIENTS:
@@ -312,7 +312,7 @@ class OctopushHook(BaseHook):
         Retried like a read: adding the same contacts again leaves the list as one call would (Octopush
         does not document it; a contact is keyed by its number).
         """
-        from airflow_provider_octopush.recipients import CONTACT_FIELDS, parse_row
+        from airflow_provider_octopush.rules.recipients import CONTACT_FIELDS, parse_row
 
         body: dict[str, Any] = {
             "contacts": [parse_row(row, CONTACT_FIELDS, "contacts", index) for index, row in enumerate(contacts)]
@@ -337,7 +337,7 @@ class OctopushHook(BaseHook):
 
     def remove_contacts(self, phone_numbers: Iterable[object], *, list_name: str | None = None) -> dict[str, Any]:
         """Remove 1 to 200 numbers: from ``list_name``, or from the account when it is None. Retried like a read."""
-        from airflow_provider_octopush.recipients import parse_phone_number
+        from airflow_provider_octopush.rules.recipients import parse_phone_number
 
         numbers = [parse_phone_number(number, f"phone_numbers[{index}]") for index, number in enumerate(phone_numbers)]
         if not 1 <= len(numbers) <= CONTACTS_DELETE_MAX:

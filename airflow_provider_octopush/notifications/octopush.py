@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseNotifier
 
-from airflow_provider_octopush.connection import DEFAULT_CONN_ID
-from airflow_provider_octopush.validation import (
+from airflow_provider_octopush.rules.connection import DEFAULT_CONN_ID
+from airflow_provider_octopush.rules.parameters import (
     CAMPAIGN_PARAMETERS,
     check_literals,
     holds_template,
@@ -152,7 +152,7 @@ class OctopushVoiceNotifier(BaseNotifier):
         check_literals(campaign, needs_target=recipients is None)
         _check_target(arguments)
         if recipients is not None and is_literal(recipients):
-            from airflow_provider_octopush.recipients import check_recipients
+            from airflow_provider_octopush.rules.recipients import check_recipients
 
             check_recipients(recipients, parse_limit("max_contacts", max_contacts))
         vars(self).update(
@@ -216,14 +216,14 @@ class OctopushVoiceNotifier(BaseNotifier):
         if self.recipients is not None:
             self._phone_numbers(context, hook)
             return
-        from airflow_provider_octopush.campaign import (
+        from airflow_provider_octopush.rules.parameters import doubtful_values, is_unset, normalize_campaign
+        from airflow_provider_octopush.steps.campaign import (
             describe_send,
             send_if_allowed,
             settled_on_failure,
             wait_until_computed,
         )
-        from airflow_provider_octopush.draft_recovery import create_when_free
-        from airflow_provider_octopush.validation import doubtful_values, is_unset, normalize_campaign
+        from airflow_provider_octopush.steps.draft_recovery import create_when_free
 
         params = {name: getattr(self, name) for name in NOTIFIER_PARAMETERS if name != "purpose"}
         if is_unset(params["request_id"]):
@@ -252,9 +252,9 @@ class OctopushVoiceNotifier(BaseNotifier):
     def _phone_numbers(self, context: Context, hook: OctopushHook) -> None:
         """A message to numbers: checked, then sent in chunks, each with its own request_id (a re-invoked
         callback phones nobody twice); nothing to wait for or cancel."""
-        from airflow_provider_octopush.recipients import check_recipients
-        from airflow_provider_octopush.validation import doubtful_values, is_unset, normalize_message
-        from airflow_provider_octopush.voice_message import check_base_request_id, send_in_chunks, summary
+        from airflow_provider_octopush.rules.parameters import doubtful_values, is_unset, normalize_message
+        from airflow_provider_octopush.rules.recipients import check_recipients
+        from airflow_provider_octopush.steps.message_chunks import check_base_request_id, send_in_chunks, summary
 
         recipients = check_recipients(self.recipients, self.max_contacts)
         params = {name: getattr(self, name) for name in NOTIFIER_PARAMETERS if name not in LIST_ONLY}

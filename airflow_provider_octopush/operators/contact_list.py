@@ -2,7 +2,7 @@
 
 The list a campaign calls is then the pipeline's, not one kept by hand in the Octopush web
 interface. The operator stores and checks its arguments; the work is in
-:mod:`~airflow_provider_octopush.contact_list`. DAG files importing this module stay light.
+:mod:`~airflow_provider_octopush.steps.contact_rows`. DAG files importing this module stay light.
 """
 
 from __future__ import annotations
@@ -11,10 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
-from airflow_provider_octopush.connection import DEFAULT_CONN_ID
-from airflow_provider_octopush.octopush_api import LIST_NAME_MAX_LENGTH, TAG_NAME_MAX_LENGTH
-from airflow_provider_octopush.recipients import parse_list_name
-from airflow_provider_octopush.validation import holds_template, is_literal, parse_bool, parse_choice, parse_conn_id
+from airflow_provider_octopush.api.facts import LIST_NAME_MAX_LENGTH, TAG_NAME_MAX_LENGTH
+from airflow_provider_octopush.rules.connection import DEFAULT_CONN_ID
+from airflow_provider_octopush.rules.parameters import (
+    holds_template,
+    is_literal,
+    parse_bool,
+    parse_choice,
+    parse_conn_id,
+)
+from airflow_provider_octopush.rules.recipients import parse_list_name
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -71,8 +77,8 @@ class ContactListOperator(BaseOperator):
         octopush_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
-        from airflow_provider_octopush.contact_list import MODES, ON_BAD_ROW
         from airflow_provider_octopush.exceptions import CampaignParameterError
+        from airflow_provider_octopush.steps.contact_rows import MODES, ON_BAD_ROW
 
         super().__init__(**kwargs)
         self.contacts = contacts
@@ -106,8 +112,8 @@ class ContactListOperator(BaseOperator):
 
     def _rows_checked(self) -> tuple[list[Any], Any]:
         """The rows as a list (a text of numbers is read as for a message), and the first pass's findings."""
-        from airflow_provider_octopush.contact_list import check_rows, refuse_bad_rows
-        from airflow_provider_octopush.recipients import as_rows
+        from airflow_provider_octopush.rules.recipients import as_rows
+        from airflow_provider_octopush.steps.contact_rows import check_rows, refuse_bad_rows
 
         rows = as_rows(self.contacts, "contacts")
         check = check_rows(rows)
@@ -116,9 +122,9 @@ class ContactListOperator(BaseOperator):
         return rows, check
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_octopush.contact_list import ListTarget, apply_rows
         from airflow_provider_octopush.exceptions import CampaignParameterError
         from airflow_provider_octopush.hooks.octopush import OctopushHook
+        from airflow_provider_octopush.steps.contact_rows import ListTarget, apply_rows
 
         try:
             self._check_names()

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow.sdk import BaseOperator
 
-from airflow_provider_octopush.connection import DEFAULT_CONN_ID
-from airflow_provider_octopush.validation import (
+from airflow_provider_octopush.rules.connection import DEFAULT_CONN_ID
+from airflow_provider_octopush.rules.parameters import (
     CAMPAIGN_PARAMETERS,
     DEFAULT_SEND_AT_GRACE,
     check_literals,
@@ -40,8 +40,8 @@ if TYPE_CHECKING:
 
     from airflow.sdk import Context
 
-    from airflow_provider_octopush.campaign_memory import CampaignMemory
     from airflow_provider_octopush.hooks.octopush import OctopushHook
+    from airflow_provider_octopush.steps.task_memory import CampaignMemory
 
 # The campaign values out of __init__'s arguments, in one C call (DAG files hold hundreds of these tasks).
 _campaign_values = operator.itemgetter(*CAMPAIGN_PARAMETERS)
@@ -172,11 +172,11 @@ class VoiceCampaignOperator(BaseOperator):
             )
 
     def execute(self, context: Context) -> str:
-        from airflow_provider_octopush.campaign_memory import CampaignMemory
-        from airflow_provider_octopush.draft_recovery import create_or_recover
         from airflow_provider_octopush.exceptions import CampaignParameterError
         from airflow_provider_octopush.hooks.octopush import OctopushHook
-        from airflow_provider_octopush.validation import normalize_campaign, payload_for_now
+        from airflow_provider_octopush.rules.parameters import normalize_campaign, payload_for_now
+        from airflow_provider_octopush.steps.draft_recovery import create_or_recover
+        from airflow_provider_octopush.steps.task_memory import CampaignMemory
 
         ti = context["ti"]
         params = {name: getattr(self, name) for name in CAMPAIGN_PARAMETERS}
@@ -241,7 +241,7 @@ class VoiceCampaignOperator(BaseOperator):
 
     def _request_id(self, ti: Any) -> str:
         """The request_id as rendered, or the one derived from the task instance."""
-        from airflow_provider_octopush.validation import is_unset, parse_request_id
+        from airflow_provider_octopush.rules.parameters import is_unset, parse_request_id
 
         rendered = vars(self)["request_id"]  # a campaign value, stored by __init__ through vars()
         if is_unset(rendered):
@@ -252,8 +252,8 @@ class VoiceCampaignOperator(BaseOperator):
         self, hook: OctopushHook, ticket: str, memory: CampaignMemory, request_id: str
     ) -> AbstractContextManager[None]:
         """Everything after the create runs under this: whatever fails, the campaign is cancelled or left to a retry."""
-        from airflow_provider_octopush.campaign import settled_on_failure
-        from airflow_provider_octopush.draft_recovery import names_request_id
+        from airflow_provider_octopush.steps.campaign import settled_on_failure
+        from airflow_provider_octopush.steps.draft_recovery import names_request_id
 
         self._pending_ticket = ticket
 
@@ -279,8 +279,8 @@ class VoiceCampaignOperator(BaseOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any], limit: str = "wait_timeout") -> str:
         """Resume after the trigger: the event says what Octopush computed (or what failed); guard and send."""
-        from airflow_provider_octopush.campaign_memory import CampaignMemory
         from airflow_provider_octopush.hooks.octopush import OctopushHook
+        from airflow_provider_octopush.steps.task_memory import CampaignMemory
 
         ticket = event["ticket_number"]
         memory = CampaignMemory(context, self.log)
@@ -303,7 +303,7 @@ class VoiceCampaignOperator(BaseOperator):
         event: dict[str, Any] | None = None,
     ) -> str:
         """Wait here until ``deadline`` (or read the trigger's ``event``), then guard and send."""
-        from airflow_provider_octopush.campaign import (
+        from airflow_provider_octopush.steps.campaign import (
             describe_send,
             send_if_allowed,
             status_from_event,
@@ -328,11 +328,11 @@ class VoiceCampaignOperator(BaseOperator):
         return ticket
 
     def _announce(self, context: Context, ticket: str, figures: dict[str, Any] | None, answer: dict[str, Any]) -> None:
-        """The extra of the outlets' asset events, if any (see :mod:`~airflow_provider_octopush.sent_asset_event`)."""
+        """The extra of the outlets' asset events, if any (see :mod:`~airflow_provider_octopush.steps.asset_event`)."""
         if not self.outlets:
             return
-        from airflow_provider_octopush.sent_asset_event import announce_sent, sent_extra
-        from airflow_provider_octopush.validation import is_unset, parse_send_at
+        from airflow_provider_octopush.rules.parameters import is_unset, parse_send_at
+        from airflow_provider_octopush.steps.asset_event import announce_sent, sent_extra
 
         send_at = vars(self)["send_at"]  # rendered, checked when the campaign was created
         send_at = None if is_unset(send_at) else parse_send_at(send_at).isoformat()
@@ -343,8 +343,8 @@ class VoiceCampaignOperator(BaseOperator):
         ticket, self._pending_ticket = self._pending_ticket, None
         if ticket is None:
             return
-        from airflow_provider_octopush.campaign import cancel_quietly
         from airflow_provider_octopush.hooks.octopush import OctopushHook
+        from airflow_provider_octopush.steps.campaign import cancel_quietly
 
         self._killed = True
         with OctopushHook(self.octopush_conn_id) as hook:
@@ -382,8 +382,8 @@ class SendVoiceCampaignOperator(_TicketOperator):
     ui_color = "#e0f5e0"  # the calls go out
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_octopush.campaign import describe_send, poll_status
-        from airflow_provider_octopush.sent_asset_event import announce_sent, sent_extra
+        from airflow_provider_octopush.steps.asset_event import announce_sent, sent_extra
+        from airflow_provider_octopush.steps.campaign import describe_send, poll_status
 
         def send(hook: OctopushHook, ticket: str) -> dict[str, Any]:
             figures = poll_status(hook, ticket).figures() if self.outlets else None  # for the asset event
@@ -406,9 +406,9 @@ class CancelVoiceCampaignOperator(_TicketOperator):
     ui_color = "#fbe3e3"  # nobody is called
 
     def execute(self, context: Context) -> None:
-        from airflow_provider_octopush.campaign import STILL_PENDING
+        from airflow_provider_octopush.api.facts import CODE_ALREADY_SENT, CODE_NOT_FOUND
         from airflow_provider_octopush.exceptions import OctopushApiError, with_advice
-        from airflow_provider_octopush.octopush_api import CODE_ALREADY_SENT, CODE_NOT_FOUND
+        from airflow_provider_octopush.steps.campaign import STILL_PENDING
 
         try:
             self._call(lambda hook, ticket: hook.cancel_voice_campaign(ticket))

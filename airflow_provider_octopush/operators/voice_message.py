@@ -3,7 +3,7 @@
 For an alert to an on-call roster, or to numbers an upstream task computes. Octopush calls
 at once (or at ``send_at``): there is no prepared campaign, no budget step and nothing to
 cancel, so the operator's care goes into never phoning anybody twice (see
-:mod:`~airflow_provider_octopush.voice_message`). ``execute()`` imports the hook and the
+:mod:`~airflow_provider_octopush.steps.message_chunks`). ``execute()`` imports the hook and the
 rules; DAG files importing this module stay light.
 """
 
@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
-from airflow_provider_octopush.connection import DEFAULT_CONN_ID
-from airflow_provider_octopush.recipients import check_recipients
-from airflow_provider_octopush.validation import (
+from airflow_provider_octopush.rules.connection import DEFAULT_CONN_ID
+from airflow_provider_octopush.rules.parameters import (
     DEFAULT_SEND_AT_GRACE,
     MESSAGE_BY_NAME,
     check_literals,
@@ -26,6 +25,7 @@ from airflow_provider_octopush.validation import (
     parse_limit,
     parse_policy,
 )
+from airflow_provider_octopush.rules.recipients import check_recipients
 
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
@@ -107,12 +107,17 @@ class VoiceMessageOperator(BaseOperator):
         )
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_octopush.campaign_memory import CampaignMemory
         from airflow_provider_octopush.exceptions import CampaignParameterError
         from airflow_provider_octopush.hooks.octopush import OctopushHook
         from airflow_provider_octopush.operators.voice_campaign import default_request_id
-        from airflow_provider_octopush.validation import is_unset, normalize_message, parse_request_id, payload_for_now
-        from airflow_provider_octopush.voice_message import check_base_request_id, send_in_chunks, summary
+        from airflow_provider_octopush.rules.parameters import (
+            is_unset,
+            normalize_message,
+            parse_request_id,
+            payload_for_now,
+        )
+        from airflow_provider_octopush.steps.message_chunks import check_base_request_id, send_in_chunks, summary
+        from airflow_provider_octopush.steps.task_memory import CampaignMemory
 
         ti = context["ti"]
         values = {name: getattr(self, name) for name in MESSAGE_PARAMETERS if name != "request_id"}

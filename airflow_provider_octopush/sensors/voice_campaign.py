@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
-from airflow_provider_octopush.connection import DEFAULT_CONN_ID
-from airflow_provider_octopush.validation import holds_template, parse_bool, parse_conn_id, parse_ticket
+from airflow_provider_octopush.rules.connection import DEFAULT_CONN_ID
+from airflow_provider_octopush.rules.parameters import holds_template, parse_bool, parse_conn_id, parse_ticket
 from airflow_provider_octopush.version_compat import AIRFLOW_V_3_3_PLUS, conf
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_provider_octopush.campaign import CampaignStatus
+    from airflow_provider_octopush.steps.campaign import CampaignStatus
 
 # Airflow's own time-out of a wait started in the triggerer comes this long after the sensor's, so that
 # the trigger's "timeout" event (and the sensor's clear error) always arrives first.
@@ -109,16 +109,16 @@ class VoiceCampaignReadySensor(BaseSensorOperator):
         )
 
     def poke(self, context: Context) -> PokeReturnValue:
-        from airflow_provider_octopush.campaign import poll_status
         from airflow_provider_octopush.hooks.octopush import OctopushHook
+        from airflow_provider_octopush.steps.campaign import poll_status
 
         with OctopushHook(self.octopush_conn_id) as hook:
             status = poll_status(hook, parse_ticket(self.ticket_number))
         return self._judge(status)
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
-        from airflow_provider_octopush.campaign import status_from_event
         from airflow_provider_octopush.exceptions import CampaignNotReady
+        from airflow_provider_octopush.steps.campaign import status_from_event
 
         if event["outcome"] == "timeout":
             raise CampaignNotReady(
@@ -128,7 +128,7 @@ class VoiceCampaignReadySensor(BaseSensorOperator):
         return self._judge(status_from_event(event)).xcom_value  # "computed": never still computing
 
     def _judge(self, status: CampaignStatus) -> PokeReturnValue:
-        from airflow_provider_octopush.octopush_api import READY
+        from airflow_provider_octopush.api.facts import READY
 
         if status.status == READY:
             self.log.info("Octopush campaign ready: %s", status.figures())

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 import httpx  # noqa: F401 - imported here, with the module, so that no first poll imports it inside the loop
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_octopush.campaign import as_status_error, cancel_refused
+from airflow_provider_octopush.api.facts import COMPUTING
 from airflow_provider_octopush.exceptions import to_event
 from airflow_provider_octopush.hooks.octopush import OctopushHook
-from airflow_provider_octopush.octopush_api import COMPUTING
-from airflow_provider_octopush.validation import parse_ticket
+from airflow_provider_octopush.rules.parameters import parse_ticket
+from airflow_provider_octopush.steps.campaign import as_status_error, cancel_refused
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

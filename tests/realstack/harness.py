@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from conftest import API_KEY, LOGIN, Sandbox, connection_json
 
-from airflow_provider_octopush.sandbox import announced_url
+from airflow_provider_octopush.sandbox.server import announced_url
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -228,7 +228,15 @@ def start_sandbox(home: Path) -> tuple[subprocess.Popen, Sandbox]:
     """
     process = subprocess.Popen(
         [
-            *(sys.executable, "-m", "airflow_provider_octopush.sandbox", "--port", "0", "--computation-delay", "2"),
+            *(
+                sys.executable,
+                "-m",
+                "airflow_provider_octopush.sandbox",
+                "--port",
+                "0",
+                "--computation-delay",
+                "2",
+            ),
             "--many-drafts",
             *("--login", LOGIN, "--api-key", API_KEY),
         ],

@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from airflow_provider_octopush.api.facts import CODE_ALREADY_SENT, CODE_NOT_FOUND, COMPUTING, FAILED
 from airflow_provider_octopush.exceptions import CampaignNotSent, OctopushApiError, OctopushError, from_event
-from airflow_provider_octopush.octopush_api import CODE_ALREADY_SENT, CODE_NOT_FOUND, COMPUTING, FAILED
 from airflow_provider_octopush.version_compat import TaskDeferred
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ used to meet code 120 and stop. Airflow 3.3's
 across retries and clears) keeps the ticket instead: stored as soon as the create
 answers, read by the next try, which carries on from where the campaign is. On Airflow
 3.1 and 3.2 there is no store: a retry finds its campaign only through the account's draft
-(:mod:`~airflow_provider_octopush.draft_recovery`), and sends it only where that is proven.
+(:mod:`~airflow_provider_octopush.steps.draft_recovery`), and sends it only where that is proven.
 
 The records never expire: Octopush forgets a ``request_id`` after 24 hours, so a record
 that expired (Airflow's default retention is 30 days) would let a clear months later
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from airflow.sdk import Context
 
-    from airflow_provider_octopush.campaign import Logger
+    from airflow_provider_octopush.steps.campaign import Logger
 
 CAMPAIGN_KEY = "octopush_campaign"
 SENT_KEY = "octopush_sent"

@@ -2,7 +2,7 @@
 
 It implements the endpoints this provider calls, with the documented behaviour: both
 auth headers checked (401 otherwise), the parameter rules of
-:mod:`airflow_provider_octopush.validation`, code 120 on a repeated ``request_id``,
+:mod:`airflow_provider_octopush.rules.parameters`, code 120 on a repeated ``request_id``,
 tickets like ``voice_5f3fbce61266e``, and the lifecycle: a campaign is under
 computation for a while (status answers 400 with code 129), then ready to be sent
 (or failed); send works only when ready, and answers 200 without a body (132 once sent);
@@ -35,8 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import IO, Any
 from urllib.parse import parse_qs, urlsplit
 
-from airflow_provider_octopush.exceptions import CampaignParameterError
-from airflow_provider_octopush.octopush_api import (
+from airflow_provider_octopush.api.facts import (
     BALANCE_PATH,
     CANCEL_PATH,
     CODE_ALREADY_SENT,
@@ -65,14 +64,15 @@ from airflow_provider_octopush.octopush_api import (
     STATUS_PATH,
     TAG_NAME_MAX_LENGTH,
 )
-from airflow_provider_octopush.recipients import (
+from airflow_provider_octopush.exceptions import CampaignParameterError
+from airflow_provider_octopush.rules.parameters import normalize_campaign, normalize_message
+from airflow_provider_octopush.rules.recipients import (
     CONTACT_FIELDS,
     parse_list_name,
     parse_phone_number,
     parse_recipients,
     parse_row,
 )
-from airflow_provider_octopush.validation import normalize_campaign, normalize_message
 
 DEFAULT_LOGIN = "demo@example.com"
 DEFAULT_API_KEY = "sandbox-api-key-0123456789"
@@ -660,7 +660,3 @@ def main(argv: list[str] | None = None) -> None:
         pass
     finally:
         server.server_close()
-
-
-if __name__ == "__main__":
-    main()

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_provider_octopush.octopush_api import DEFAULT_BASE_URL
+from airflow_provider_octopush.api.facts import DEFAULT_BASE_URL
 
 CONN_TYPE = "octopush"
 DEFAULT_CONN_ID = "octopush_default"
@@ -120,7 +120,7 @@ def _seconds(conn_id: str, extra: dict[str, Any], name: str, default: float) -> 
 def _defaults(conn_id: str, extra: dict[str, Any]) -> dict[str, Any]:
     """The call parameters the connection sets, checked by the rules of the calls themselves."""
     from airflow_provider_octopush.exceptions import CampaignParameterError
-    from airflow_provider_octopush.validation import MESSAGE_BY_NAME, is_unset
+    from airflow_provider_octopush.rules.parameters import MESSAGE_BY_NAME, is_unset
 
     defaults = {}
     for name in DEFAULT_PARAMETERS:

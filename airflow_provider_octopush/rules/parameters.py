@@ -24,7 +24,7 @@ from airflow_provider_octopush.exceptions import CampaignParameterError
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from airflow_provider_octopush.campaign import Logger
+    from airflow_provider_octopush.steps.campaign import Logger
 
 TEXT_MAX_LENGTH = 1224
 SENDER_PATTERN = re.compile(r"[A-Za-z0-9]{3,11}")

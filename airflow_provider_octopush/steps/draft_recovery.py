@@ -24,17 +24,17 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_octopush.api.facts import CODE_DRAFT_PENDING
 from airflow_provider_octopush.exceptions import (
     OctopushDuplicateRequestError,
     OctopushError,
     OctopushRejectedError,
     with_advice,
 )
-from airflow_provider_octopush.octopush_api import CODE_DRAFT_PENDING
 
 if TYPE_CHECKING:
-    from airflow_provider_octopush.campaign import Logger
     from airflow_provider_octopush.hooks.octopush import OctopushHook
+    from airflow_provider_octopush.steps.campaign import Logger
 
 # How long after our own create a draft counts as proven ours by timing (see the module's docstring).
 TIMING_WINDOW = 120.0

@@ -3,7 +3,7 @@
 Octopush documents numbers in international form only (``+`` and digits, E.164). We accept
 what people paste (spaces, dots, dashes and brackets between the digits) and send the
 bare form; a number without ``+`` is refused, as its country cannot be guessed. Like
-:mod:`~airflow_provider_octopush.validation`, nothing here calls anything: the operators,
+:mod:`~airflow_provider_octopush.rules.parameters`, nothing here calls anything: the operators,
 the notifier and the sandbox share these checks.
 """
 
@@ -159,7 +159,7 @@ def chunk_request_id(base: str, index: int, rows: Sequence[Mapping[str, str]]) -
 
 def parse_list_name(value: object, name: str = "list_name", *, limit: int) -> str:
     """A contact list's or tag's name as the contact calls take it: the campaign's rule, and at most ``limit``."""
-    from airflow_provider_octopush.validation import BY_NAME
+    from airflow_provider_octopush.rules.parameters import BY_NAME
 
     text = BY_NAME["list_name"].check(name, value)
     if len(text) > limit:

@@ -14,17 +14,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_octopush.campaign import as_count, as_figure
+from airflow_provider_octopush.api.facts import DIRECT_SEND_MAX_RECIPIENTS
 from airflow_provider_octopush.exceptions import CampaignParameterError, OctopushDuplicateRequestError
 from airflow_provider_octopush.hooks.octopush import ticket_in
-from airflow_provider_octopush.octopush_api import DIRECT_SEND_MAX_RECIPIENTS
-from airflow_provider_octopush.recipients import chunk_request_id, chunked
+from airflow_provider_octopush.rules.recipients import chunk_request_id, chunked
+from airflow_provider_octopush.steps.campaign import as_count, as_figure
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence
 
-    from airflow_provider_octopush.campaign import Logger
     from airflow_provider_octopush.hooks.octopush import OctopushHook
+    from airflow_provider_octopush.steps.campaign import Logger
 
 # What a chunk's request_id adds to the task's key: ".<place>.<12 hex digits>".
 BASE_REQUEST_ID_MAX_LENGTH = 100

@@ -14,15 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_octopush.api.facts import CODE_LIST_EXISTS, CONTACTS_DELETE_MAX
 from airflow_provider_octopush.exceptions import CampaignParameterError, OctopushRejectedError
-from airflow_provider_octopush.octopush_api import CODE_LIST_EXISTS, CONTACTS_DELETE_MAX
-from airflow_provider_octopush.recipients import CONTACT_FIELDS, PHONE_RULE, parse_row
+from airflow_provider_octopush.rules.recipients import CONTACT_FIELDS, PHONE_RULE, parse_row
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-    from airflow_provider_octopush.campaign import Logger
     from airflow_provider_octopush.hooks.octopush import OctopushHook
+    from airflow_provider_octopush.steps.campaign import Logger
 
 MODES = ("add", "sync", "remove")
 ON_BAD_ROW = ("fail", "skip")
