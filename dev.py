@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import urllib.request
@@ -195,7 +196,7 @@ def demo(args: list[str]) -> int:
             day = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
             print(f"Running `airflow dags test {DEMO_DAG} {day}` (log: {log}) ...", flush=True)
             result = subprocess.run(
-                ["airflow", "dags", "test", DEMO_DAG, day], env=env, stdout=out, stderr=subprocess.STDOUT
+                ["airflow", "dags", "test", DEMO_DAG, day], env=env, stdout=out, stderr=subprocess.STDOUT, timeout=900
             )
             with urllib.request.urlopen(url.split("/v1/")[0] + "/_sandbox/campaigns") as answer:
                 campaigns = json.load(answer)
@@ -268,6 +269,25 @@ UNIT = "not realstack and not prodstack and not package"
 # Spread over the cores: each pytest-xdist worker has its own Airflow home, database and sandbox (tests/conftest.py).
 PARALLEL = ["-n", str(max(2, os.cpu_count() or 1)), "--dist", "loadfile"]
 STACKS = ("realstack", "package", "prodstack")
+# A bound on each pytest run, over the per-test limits (setup.cfg): a run that outlives it (a hung worker, a
+# pytest-xdist controller waiting for a crashed one) is killed with its whole process group and fails.
+RUN_LIMIT = {"unit": 1500, "realstack": 2400, "package": 1200, "prodstack": 2400}
+
+
+def pytest_run(python: Path, args: list[str], limit: float, cwd: Path = ROOT) -> int:
+    """pytest in its own process group, killed (with everything it started) after ``limit`` seconds."""
+    process = subprocess.Popen([str(python), "-m", "pytest", *args], cwd=cwd, start_new_session=True)
+    try:
+        return process.wait(timeout=limit)
+    except subprocess.TimeoutExpired:
+        print(f"pytest {' '.join(args)} ran past {limit:g} s: killed with every process it started", flush=True)
+        return 124
+    except KeyboardInterrupt:  # its own session does not get the terminal's Ctrl-C
+        return 130
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def test(args: list[str]) -> int:
@@ -285,14 +305,15 @@ def test(args: list[str]) -> int:
         run([BIN / "ruff", "check", ROOT], cwd=ROOT)
         run([BIN / "ruff", "format", "--check", ROOT], cwd=ROOT)
         run([BIN / "mypy"], cwd=ROOT)
-        command = [PYTHON, "-m", "pytest", *PARALLEL, *([] if chosen else ["-m", UNIT]), *pytest_args]
-        if subprocess.run(command, cwd=ROOT).returncode:
+        if pytest_run(PYTHON, [*PARALLEL, *([] if chosen else ["-m", UNIT]), *pytest_args], RUN_LIMIT["unit"]):
             return 1
     if stacks:
         ensure_debian_packages()
-        for selection in [pytest_args] if chosen else [["-m", marker, *pytest_args] for marker in STACKS]:
+        runs = [(pytest_args, max(RUN_LIMIT.values()))] if chosen else []
+        runs += [(["-m", marker, *pytest_args], RUN_LIMIT[marker]) for marker in STACKS if not chosen]
+        for selection, limit in runs:
             print(f"=== {' '.join(selection)}", flush=True)
-            if subprocess.run([PYTHON, "-m", "pytest", *selection], cwd=ROOT).returncode:
+            if pytest_run(PYTHON, selection, limit):
                 return 1
     return 0
 
@@ -312,16 +333,14 @@ def matrix(names: list[str]) -> int:
     for cell in cells:
         python = ensure_cell_venv(cell)
         print(f"=== {cell.name}: unit and dag.test() tests", flush=True)
-        command = [python, "-m", "pytest", "-p", "no:cacheprovider", *PARALLEL, "-m", UNIT]
-        if subprocess.run(command, cwd=ROOT).returncode:
+        if pytest_run(python, ["-p", "no:cacheprovider", *PARALLEL, "-m", UNIT], RUN_LIMIT["unit"]):
             failed.append(f"{cell.name} (-m {UNIT!r})")
     for cell in cells:
         if cell.realstack:
             ensure_debian_packages()
             args = ["-m", "realstack", "-k", cell.realstack]
             print(f"=== {cell.name}: real-stack tests", flush=True)
-            command = [cell.venv / "bin" / "python", "-m", "pytest", "-p", "no:cacheprovider", *args]
-            if subprocess.run(command, cwd=ROOT).returncode:
+            if pytest_run(cell.venv / "bin" / "python", ["-p", "no:cacheprovider", *args], RUN_LIMIT["realstack"]):
                 failed.append(f"{cell.name} ({' '.join(args)})")
     print(f"Matrix: {len(failed)} failed" + (f": {', '.join(failed)}" if failed else ", every cell passed"))
     return 1 if failed else 0
@@ -362,7 +381,7 @@ def lock(names: list[str]) -> int:
 def bench(args: list[str]) -> int:
     """The benchmarks of benchmarks/run.py, in the venv."""
     ensure_venv()
-    return subprocess.run([PYTHON, ROOT / "benchmarks" / "run.py", *args], cwd=ROOT).returncode
+    return subprocess.run([PYTHON, ROOT / "benchmarks" / "run.py", *args], cwd=ROOT, timeout=3600).returncode
 
 
 def snippets(_: list[str]) -> int:

@@ -336,7 +336,8 @@ def triggers(sandbox_url: str, count: int, poll_interval: float = 2.0, computati
     import gc
     import re
 
-    from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
+    from airflow_provider_octopush.api.answers import ticket_from
+    from airflow_provider_octopush.hooks.octopush import OctopushHook
     from airflow_provider_octopush.triggers.voice_campaign import VoiceCampaignComputedTrigger
 
     sandbox_admin(sandbox_url, "reset", {})

@@ -41,3 +41,31 @@ def test_readme_links_every_reference_page() -> None:
     readme = (ROOT / "README.md").read_text()
     for page in sorted((ROOT / "docs").glob("*.md")):
         assert f"(docs/{page.name})" in readme, page.name
+
+
+def test_the_compatibility_table_is_the_tested_cells() -> None:
+    """README's compatibility rows are dev.py's cells (a pre-release marked as such), and the package claims
+    exactly the Python versions those cells run."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("dev", ROOT / "dev.py")
+    assert spec and spec.loader
+    dev = importlib.util.module_from_spec(spec)
+    sys.modules["dev"] = dev  # dataclasses look their module up while they are made
+    spec.loader.exec_module(dev)
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Compatibility", 1)[1].split("\n## ", 1)[0]
+    rows = {
+        (cells[0].split()[0], cells[1]): cells[0]
+        for line in section.splitlines()
+        if line.startswith("| 3.")
+        for cells in [[cell.strip() for cell in line.strip("|").split("|")]]
+    }
+    cells = (dev.DEFAULT, *dev.MATRIX, dev.UNSUPPORTED)
+    assert set(rows) == {(cell.airflow, cell.python) for cell in cells}
+    for cell in cells:
+        assert ("pre-release" in rows[cell.airflow, cell.python]) == cell.prerelease, cell.name
+        assert cell.lock.exists() or cell is dev.DEFAULT, cell.name
+    claimed = set(re.findall(r"Programming Language :: Python :: (3\.\d+)", (ROOT / "setup.cfg").read_text()))
+    assert claimed == {cell.python for cell in cells if cell is not dev.UNSUPPORTED}

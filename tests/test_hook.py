@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from conftest import API_KEY, LOGIN, Sandbox, connection_json
 
+from airflow_provider_octopush.api.answers import ticket_from
 from airflow_provider_octopush.api.retries import retry_delay
 from airflow_provider_octopush.exceptions import (
     CampaignParameterError,
@@ -19,7 +20,7 @@ from airflow_provider_octopush.exceptions import (
     OctopushNetworkError,
     OctopushRejectedError,
 )
-from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
+from airflow_provider_octopush.hooks.octopush import OctopushHook
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 from conftest import connection_json
 
+from airflow_provider_octopush.api.answers import ticket_from
 from airflow_provider_octopush.exceptions import (
     CampaignNotSent,
     CampaignParameterError,
@@ -18,7 +19,7 @@ from airflow_provider_octopush.exceptions import (
     OctopushConnectionError,
     OctopushNetworkError,
 )
-from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
+from airflow_provider_octopush.hooks.octopush import OctopushHook
 from airflow_provider_octopush.steps.campaign import (
     CampaignStatus,
     budget_problem,

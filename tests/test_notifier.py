@@ -19,7 +19,7 @@ from airflow_provider_octopush.notifications.octopush import (
     default_timeout,
     notification_request_id,
 )
-from airflow_provider_octopush.operators.voice_campaign import default_request_id
+from airflow_provider_octopush.rules.request_ids import default_request_id
 from airflow_provider_octopush.version_compat import AIRFLOW_V_3_2_PLUS, AIRFLOW_V_3_3_PLUS
 
 if TYPE_CHECKING:

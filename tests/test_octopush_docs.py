@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from conftest import connection_json
 
+from airflow_provider_octopush.api.answers import ticket_from
 from airflow_provider_octopush.api.facts import CREATE_PATH, DRAFT_PATH, SEND_PATH, STATUS_PATH
-from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
+from airflow_provider_octopush.hooks.octopush import OctopushHook
 from airflow_provider_octopush.rules.parameters import (
     BOOLEAN_PARAMETERS,
     CAMPAIGN_PARAMETERS,

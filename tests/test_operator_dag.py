@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from conftest import AIRFLOW_HOME, API_KEY, Sandbox, connection_json, task_instance, xcoms
 
-from airflow_provider_octopush.operators.voice_campaign import RESPONSE_XCOM_KEY, default_request_id
+from airflow_provider_octopush.operators.voice_campaign import RESPONSE_XCOM_KEY
+from airflow_provider_octopush.rules.request_ids import default_request_id
 
 pytestmark = pytest.mark.dag
 

@@ -14,8 +14,9 @@ from conftest import connection_json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from airflow_provider_octopush.api.answers import ticket_from
 from airflow_provider_octopush.exceptions import CampaignParameterError, OctopushError
-from airflow_provider_octopush.hooks.octopush import OctopushHook, ticket_from
+from airflow_provider_octopush.hooks.octopush import OctopushHook
 from airflow_provider_octopush.rules.parameters import (
     BOOLEAN_PARAMETERS,
     CAMPAIGN_PARAMETERS,

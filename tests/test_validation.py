@@ -8,21 +8,22 @@ from typing import Any
 import pytest
 
 from airflow_provider_octopush.exceptions import CampaignParameterError
-from airflow_provider_octopush.rules.parameters import (
-    CAMPAIGN_PARAMETERS,
-    MESSAGE_BY_NAME,
-    PARAMETERS,
-    normalize_campaign,
-    parse_bool,
+from airflow_provider_octopush.rules.arguments import (
     parse_conn_id,
     parse_grace,
     parse_limit,
     parse_policy,
     parse_seconds,
-    parse_send_at,
     parse_ticket,
-    resolve_send_at,
 )
+from airflow_provider_octopush.rules.parameters import (
+    CAMPAIGN_PARAMETERS,
+    MESSAGE_BY_NAME,
+    PARAMETERS,
+    normalize_campaign,
+)
+from airflow_provider_octopush.rules.send_at import resolve_send_at
+from airflow_provider_octopush.rules.values import parse_bool, parse_send_at
 
 BASE = {"list_name": "staff", "text": "Hello"}
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)

@@ -18,15 +18,16 @@ import requests
 from airflow.sdk import BaseHook
 from urllib3.exceptions import NewConnectionError
 
+# ticket_from is re-exported: it was importable from this module before the layout of 0.2.0.
+from airflow_provider_octopush.api.answers import interpret, still_computing, ticket_in
+from airflow_provider_octopush.api.answers import ticket_from as ticket_from
 from airflow_provider_octopush.api.facts import (
     BALANCE_PATH,
     CANCEL_PATH,
     CODE_ALREADY_SENT,
-    CODE_BAD_LOGIN,
     CODE_DUPLICATE_REQUEST,
     CODE_LIST_EXISTS,
     CODE_NOT_FOUND,
-    COMPUTING,
     CONTACTS_CREATE_PATH,
     CONTACTS_DELETE_MAX,
     CONTACTS_DELETE_PATH,
@@ -34,26 +35,18 @@ from airflow_provider_octopush.api.facts import (
     DIRECT_SEND_MAX_RECIPIENTS,
     DIRECT_SEND_PATH,
     DRAFT_PATH,
-    DUPLICATE_WORDING,
-    ERROR_HINTS,
     LIST_CREATE_PATH,
     LIST_EMPTY_PATH,
     LIST_NAME_MAX_LENGTH,
-    REJECTED_CODES,
-    REQUEST_ID_WORDING,
     SEND_PATH,
     STATUS_PATH,
     TAG_NAME_MAX_LENGTH,
-    TICKET_KEYS,
 )
-from airflow_provider_octopush.api.retries import TRANSIENT_STATUSES, Answer, Failure, RequestRetries
+from airflow_provider_octopush.api.retries import Answer, Failure, RequestRetries
 from airflow_provider_octopush.exceptions import (
     CampaignParameterError,
     OctopushApiError,
-    OctopushAuthError,
     OctopushConnectionError,
-    OctopushDuplicateRequestError,
-    OctopushRejectedError,
 )
 from airflow_provider_octopush.rules.connection import (
     CONN_FIELDS,
@@ -68,9 +61,9 @@ from airflow_provider_octopush.rules.parameters import (
     MESSAGE_BY_NAME,
     normalize_campaign,
     normalize_message,
-    parse_bool,
 )
 from airflow_provider_octopush.rules.recipients import parse_list_name
+from airflow_provider_octopush.rules.values import parse_bool
 from airflow_provider_octopush.version_compat import AirflowNotFoundException
 
 if TYPE_CHECKING:
@@ -389,14 +382,14 @@ class OctopushHook(BaseHook):
         try:
             return self._request("GET", STATUS_PATH, params={"ticket_number": ticket_number}, replay_safe=True)
         except OctopushApiError as err:
-            return _still_computing(err)
+            return still_computing(err)
 
     async def aget_voice_campaign_status(self, ticket_number: str) -> dict[str, Any]:
         """:meth:`get_voice_campaign_status` for triggers: non-blocking, one kept-alive client per hook."""
         try:
             return await self._arequest("GET", STATUS_PATH, params={"ticket_number": ticket_number}, replay_safe=True)
         except OctopushApiError as err:
-            return _still_computing(err)
+            return still_computing(err)
 
     def get_voice_campaign_draft(self) -> dict[str, Any] | None:
         """The account's campaign awaiting validation (``ticket_number``, ``status``, ``number_of_contacts``,
@@ -491,7 +484,7 @@ class OctopushHook(BaseHook):
             try:
                 wait = attempts.send(outcome)
             except StopIteration as done:
-                return self._parse(done.value, method, path, done_on_replay=done_on_replay)
+                return self._interpret(done.value, method, path, done_on_replay)
             outcome = None
             if wait is not None:
                 time.sleep(wait)
@@ -525,7 +518,7 @@ class OctopushHook(BaseHook):
             try:
                 wait = attempts.send(outcome)
             except StopIteration as done:
-                return self._parse(done.value, method, path, done_on_replay=done_on_replay)
+                return self._interpret(done.value, method, path, done_on_replay)
             outcome = None
             if wait is not None:
                 await asyncio.sleep(wait)
@@ -540,6 +533,24 @@ class OctopushHook(BaseHook):
                 never_sent = isinstance(err, (httpx.ConnectError, httpx.ConnectTimeout))
                 outcome = Failure(type(err).__name__, _first_line(err), reached=not never_sent)
 
+    def _interpret(self, answer: Answer, method: str, path: str, done_on_replay: int | None) -> dict[str, Any]:
+        """:func:`~airflow_provider_octopush.api.answers.interpret`, with this connection's id and key."""
+        body = interpret(
+            answer,
+            method,
+            path,
+            conn_id=self.octopush_conn_id,
+            api_key=self.settings.api_key,
+            done_on_replay=done_on_replay,
+        )
+        if body.get("done_by_earlier_attempt"):
+            self.log.warning(
+                "Octopush: %s %s: Octopush answered HTTP %s, code %s: %s, which means an earlier attempt of this "
+                "call went through",
+                *(method, path, answer.response.status_code, body["code"], body["message"] or "(no message)"),
+            )
+        return body
+
     def _bad_url(self, err: Exception) -> OctopushConnectionError:
         """A URL no retry can fix: name the host field that makes it."""
         return OctopushConnectionError(
@@ -547,77 +558,6 @@ class OctopushHook(BaseHook):
             f"cannot be used ({type(err).__name__}: {_first_line(err)}). Fix the connection's host: empty for "
             "Octopush itself, or a full URL such as http://127.0.0.1:8765/v1/public."
         )
-
-    def _parse(self, answer: Answer, method: str, path: str, *, done_on_replay: int | None) -> dict[str, Any]:
-        """The body of a success; the error that says what to do, otherwise. The API key never goes into it."""
-        response = answer.response
-        status = response.status_code
-        body = _json_object(response)
-        if 200 <= status < 300:
-            if body is None and response.content.strip():
-                raise OctopushApiError(
-                    f"{method} {path}: Octopush answered HTTP {status} with a body that is not a JSON object "
-                    f"({self._redact(_snippet(response))}). Check the connection's host: it may point at a proxy "
-                    "or a web page.",
-                    status=status,
-                )
-            return body or {}
-        code = _int_or_none(body.get("code")) if body else None
-        api_message = self._redact(str(body.get("message", ""))) if body else None
-        what = f"{method} {path}: Octopush answered HTTP {status}"
-        if body is None:
-            what += f" with a body that is not a JSON object ({self._redact(_snippet(response))})"
-        else:
-            what += f", code {code}: {api_message or '(no message)'}"
-        if answer.uncertain and code is not None and code == done_on_replay:
-            self.log.warning("Octopush: %s, which means an earlier attempt of this call went through", what)
-            return {"code": code, "message": api_message, "done_by_earlier_attempt": True}
-        if status == 401 or code == CODE_BAD_LOGIN:
-            raise OctopushAuthError(
-                f"{what}. The API login or key is wrong, or the key was revoked: fix the password (API key) and login "
-                f"of connection {self.octopush_conn_id!r}, then clear the task.",
-                status=status,
-                code=code,
-                api_message=api_message,
-            )
-        if _is_duplicate(status, code, api_message):
-            earlier = (
-                "an earlier attempt of this very call reached Octopush but its answer was lost"
-                if answer.uncertain
-                else "an earlier attempt (for example a previous try of this task) already created it"
-            )
-            after = (
-                "Nothing was created twice. Find the campaign in the Octopush web interface; a list campaign is not "
-                "sent until it is validated."
-                if path == CREATE_PATH
-                else "Nothing was sent twice."
-            )
-            raise OctopushDuplicateRequestError(
-                f"{what}. A request with this request_id was accepted before: {earlier}. {after}",
-                replayed=answer.uncertain,
-                status=status,
-                code=code,
-                api_message=api_message,
-            )
-        hint = ERROR_HINTS.get(code or 0)
-        if code in REJECTED_CODES:
-            raise OctopushRejectedError(
-                f"{what}. What to do: {hint}, then clear the task (a retry would meet the same answer).",
-                status=status,
-                code=code,
-                api_message=api_message,
-            )
-        if hint is None:
-            hint = (
-                "a transient server failure persisted: retry later"
-                if status in TRANSIENT_STATUSES
-                else "check the parameters"
-            )
-        raise OctopushApiError(f"{what}. What to do: {hint}.", status=status, code=code, api_message=api_message)
-
-    def _redact(self, text: str) -> str:
-        """An answer may quote the request (a proxy's error page, an echoing server): never pass the key on."""
-        return text.replace(self.settings.api_key, "***")
 
 
 # What requests raises for a URL that no retry can fix (they are ValueErrors, not network failures).
@@ -637,69 +577,12 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _still_computing(err: OctopushApiError) -> dict[str, Any]:
-    """A status read answered HTTP 400 means "still computing", whatever its code (129 in the general table, but
-    the voice pages give none), except 131: the campaign is gone. Other errors stand."""
-    if err.status != 400 or err.code == CODE_NOT_FOUND:
-        raise err
-    return {"status": COMPUTING, "code": err.code, "message": err.api_message}
-
-
-def _is_duplicate(status: int, code: int | None, message: str | None) -> bool:
-    """Code 120, or a 400 without a code we know whose wording says "this request_id was seen": the voice
-    pages document the refusal of a repeated request_id as "a validation error", without its code."""
-    if code == CODE_DUPLICATE_REQUEST:
-        return True
-    if status != 400 or code in ERROR_HINTS:
-        return False
-    text = (message or "").lower()
-    return any(word in text for word in REQUEST_ID_WORDING) and any(word in text for word in DUPLICATE_WORDING)
-
-
-def ticket_in(response: Mapping[str, Any]) -> Any:
-    """The ticket an answer carries, as given (``ticket_number``, or ``vocal_ticket`` as older clients read it),
-    or None."""
-    return next((response[key] for key in TICKET_KEYS if response.get(key)), None)
-
-
-def ticket_from(response: Mapping[str, Any]) -> str:
-    """The ticket of a created campaign; older clients read it as ``vocal_ticket``."""
-    ticket = ticket_in(response)
-    if not isinstance(ticket, str) or not ticket:
-        raise OctopushApiError(
-            f"Octopush answered the create call without a ticket_number (keys: {sorted(response)}); "
-            "the campaign may exist: check the Octopush web interface before running the task again."
-        )
-    return ticket
-
-
 def _never_sent(err: requests.RequestException) -> bool:
     """True when the request provably never left: no connection was ever established."""
     if isinstance(err, requests.ConnectTimeout):
         return True
     reason = getattr(err.args[0], "reason", None) if err.args else None
     return isinstance(reason, NewConnectionError)
-
-
-def _json_object(response: Response) -> dict[str, Any] | None:
-    """The body as a dict, or None when it is empty, not JSON, or JSON of another shape."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
-
-
-def _int_or_none(value: object) -> int | None:
-    try:
-        return int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return None
-
-
-def _snippet(response: Response) -> str:
-    text = " ".join(response.text[:120].split())
-    return repr(text) + ("..." if len(response.text) > 120 else "") if text else "empty"
 
 
 def _first_line(err: Exception) -> str:

@@ -19,16 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseNotifier
 
+from airflow_provider_octopush.rules.arguments import parse_conn_id, parse_limit, parse_seconds
 from airflow_provider_octopush.rules.connection import DEFAULT_CONN_ID
-from airflow_provider_octopush.rules.parameters import (
-    CAMPAIGN_PARAMETERS,
-    check_literals,
-    holds_template,
-    is_literal,
-    parse_conn_id,
-    parse_limit,
-    parse_seconds,
-)
+from airflow_provider_octopush.rules.parameters import CAMPAIGN_PARAMETERS
+from airflow_provider_octopush.rules.templates import check_literals, holds_template, is_literal
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -55,7 +49,7 @@ def notification_request_id(context: Context) -> str:
     unlike the operator's key). DAG callbacks: dag and run. Deadline Alerts: dag, run and
     the deadline.
     """
-    from airflow_provider_octopush.operators.voice_campaign import default_request_id
+    from airflow_provider_octopush.rules.request_ids import default_request_id
 
     ti = context.get("ti")
     dag_run = context.get("dag_run")
@@ -216,7 +210,9 @@ class OctopushVoiceNotifier(BaseNotifier):
         if self.recipients is not None:
             self._phone_numbers(context, hook)
             return
-        from airflow_provider_octopush.rules.parameters import doubtful_values, is_unset, normalize_campaign
+        from airflow_provider_octopush.rules.parameters import normalize_campaign
+        from airflow_provider_octopush.rules.values import is_unset
+        from airflow_provider_octopush.rules.warnings import doubtful_values
         from airflow_provider_octopush.steps.campaign import (
             describe_send,
             send_if_allowed,
@@ -252,8 +248,10 @@ class OctopushVoiceNotifier(BaseNotifier):
     def _phone_numbers(self, context: Context, hook: OctopushHook) -> None:
         """A message to numbers: checked, then sent in chunks, each with its own request_id (a re-invoked
         callback phones nobody twice); nothing to wait for or cancel."""
-        from airflow_provider_octopush.rules.parameters import doubtful_values, is_unset, normalize_message
+        from airflow_provider_octopush.rules.parameters import normalize_message
         from airflow_provider_octopush.rules.recipients import check_recipients
+        from airflow_provider_octopush.rules.values import is_unset
+        from airflow_provider_octopush.rules.warnings import doubtful_values
         from airflow_provider_octopush.steps.message_chunks import check_base_request_id, send_in_chunks, summary
 
         recipients = check_recipients(self.recipients, self.max_contacts)

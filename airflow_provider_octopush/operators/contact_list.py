@@ -12,15 +12,11 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 
 from airflow_provider_octopush.api.facts import LIST_NAME_MAX_LENGTH, TAG_NAME_MAX_LENGTH
+from airflow_provider_octopush.rules.arguments import parse_conn_id
 from airflow_provider_octopush.rules.connection import DEFAULT_CONN_ID
-from airflow_provider_octopush.rules.parameters import (
-    holds_template,
-    is_literal,
-    parse_bool,
-    parse_choice,
-    parse_conn_id,
-)
 from airflow_provider_octopush.rules.recipients import parse_list_name
+from airflow_provider_octopush.rules.templates import holds_template, is_literal
+from airflow_provider_octopush.rules.values import parse_bool, parse_choice
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

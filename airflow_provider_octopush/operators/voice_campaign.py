@@ -9,21 +9,14 @@ hook and the rules, so that DAG files importing this module stay light.
 
 from __future__ import annotations
 
-import hashlib
 import operator
 import time
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow.sdk import BaseOperator
 
-from airflow_provider_octopush.rules.connection import DEFAULT_CONN_ID
-from airflow_provider_octopush.rules.parameters import (
-    CAMPAIGN_PARAMETERS,
+from airflow_provider_octopush.rules.arguments import (
     DEFAULT_SEND_AT_GRACE,
-    check_literals,
-    has_custom_jinja,
-    holds_template,
-    parse_bool,
     parse_conn_id,
     parse_grace,
     parse_limit,
@@ -31,6 +24,13 @@ from airflow_provider_octopush.rules.parameters import (
     parse_seconds,
     parse_ticket,
 )
+from airflow_provider_octopush.rules.connection import DEFAULT_CONN_ID
+from airflow_provider_octopush.rules.parameters import CAMPAIGN_PARAMETERS
+
+# default_request_id is re-exported: DAGs imported it from here before the layout of 0.2.0.
+from airflow_provider_octopush.rules.request_ids import default_request_id as default_request_id
+from airflow_provider_octopush.rules.templates import check_literals, has_custom_jinja, holds_template
+from airflow_provider_octopush.rules.values import parse_bool
 from airflow_provider_octopush.version_compat import conf
 
 if TYPE_CHECKING:
@@ -51,16 +51,6 @@ STATUS_XCOM_KEY = "octopush_status"
 SEND_XCOM_KEY = "octopush_send"
 DEFAULT_POLL_INTERVAL = 10.0
 DEFAULT_WAIT_TIMEOUT = 1800.0
-
-
-def default_request_id(dag_id: str, task_id: str, run_id: str, map_index: int | None) -> str:
-    """The same for every try of one task instance, different for every run and map index.
-
-    The try number is left out on purpose: a retried task must send the same key, so
-    that Octopush refuses a second campaign (code 120) instead of creating one.
-    """
-    key = "\x1f".join((dag_id, task_id, run_id, str(-1 if map_index is None else map_index)))
-    return "airflow-" + hashlib.sha256(key.encode()).hexdigest()[:40]
 
 
 class VoiceCampaignOperator(BaseOperator):
@@ -174,8 +164,9 @@ class VoiceCampaignOperator(BaseOperator):
     def execute(self, context: Context) -> str:
         from airflow_provider_octopush.exceptions import CampaignParameterError
         from airflow_provider_octopush.hooks.octopush import OctopushHook
-        from airflow_provider_octopush.rules.parameters import normalize_campaign, payload_for_now
+        from airflow_provider_octopush.rules.parameters import normalize_campaign
         from airflow_provider_octopush.steps.draft_recovery import create_or_recover
+        from airflow_provider_octopush.steps.send_at import payload_for_now
         from airflow_provider_octopush.steps.task_memory import CampaignMemory
 
         ti = context["ti"]
@@ -241,7 +232,8 @@ class VoiceCampaignOperator(BaseOperator):
 
     def _request_id(self, ti: Any) -> str:
         """The request_id as rendered, or the one derived from the task instance."""
-        from airflow_provider_octopush.rules.parameters import is_unset, parse_request_id
+        from airflow_provider_octopush.rules.parameters import parse_request_id
+        from airflow_provider_octopush.rules.values import is_unset
 
         rendered = vars(self)["request_id"]  # a campaign value, stored by __init__ through vars()
         if is_unset(rendered):
@@ -331,7 +323,7 @@ class VoiceCampaignOperator(BaseOperator):
         """The extra of the outlets' asset events, if any (see :mod:`~airflow_provider_octopush.steps.asset_event`)."""
         if not self.outlets:
             return
-        from airflow_provider_octopush.rules.parameters import is_unset, parse_send_at
+        from airflow_provider_octopush.rules.values import is_unset, parse_send_at
         from airflow_provider_octopush.steps.asset_event import announce_sent, sent_extra
 
         send_at = vars(self)["send_at"]  # rendered, checked when the campaign was created

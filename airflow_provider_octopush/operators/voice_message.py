@@ -13,19 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
-from airflow_provider_octopush.rules.connection import DEFAULT_CONN_ID
-from airflow_provider_octopush.rules.parameters import (
+from airflow_provider_octopush.rules.arguments import (
     DEFAULT_SEND_AT_GRACE,
-    MESSAGE_BY_NAME,
-    check_literals,
-    has_custom_jinja,
-    is_literal,
     parse_conn_id,
     parse_grace,
     parse_limit,
     parse_policy,
 )
+from airflow_provider_octopush.rules.connection import DEFAULT_CONN_ID
+from airflow_provider_octopush.rules.parameters import MESSAGE_BY_NAME
 from airflow_provider_octopush.rules.recipients import check_recipients
+from airflow_provider_octopush.rules.templates import check_literals, has_custom_jinja, is_literal
 
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
@@ -109,14 +107,11 @@ class VoiceMessageOperator(BaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_octopush.exceptions import CampaignParameterError
         from airflow_provider_octopush.hooks.octopush import OctopushHook
-        from airflow_provider_octopush.operators.voice_campaign import default_request_id
-        from airflow_provider_octopush.rules.parameters import (
-            is_unset,
-            normalize_message,
-            parse_request_id,
-            payload_for_now,
-        )
+        from airflow_provider_octopush.rules.parameters import normalize_message, parse_request_id
+        from airflow_provider_octopush.rules.request_ids import default_request_id
+        from airflow_provider_octopush.rules.values import is_unset
         from airflow_provider_octopush.steps.message_chunks import check_base_request_id, send_in_chunks, summary
+        from airflow_provider_octopush.steps.send_at import payload_for_now
         from airflow_provider_octopush.steps.task_memory import CampaignMemory
 
         ti = context["ti"]

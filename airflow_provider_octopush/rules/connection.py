@@ -120,7 +120,8 @@ def _seconds(conn_id: str, extra: dict[str, Any], name: str, default: float) -> 
 def _defaults(conn_id: str, extra: dict[str, Any]) -> dict[str, Any]:
     """The call parameters the connection sets, checked by the rules of the calls themselves."""
     from airflow_provider_octopush.exceptions import CampaignParameterError
-    from airflow_provider_octopush.rules.parameters import MESSAGE_BY_NAME, is_unset
+    from airflow_provider_octopush.rules.parameters import MESSAGE_BY_NAME
+    from airflow_provider_octopush.rules.values import is_unset
 
     defaults = {}
     for name in DEFAULT_PARAMETERS:

@@ -2,4 +2,5 @@
 
 from airflow_provider_octopush.sandbox.server import main
 
-main()
+if __name__ == "__main__":  # importing this module (as a walk of the package does) starts nothing
+    main()

@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
+from airflow_provider_octopush.rules.arguments import parse_conn_id, parse_ticket
 from airflow_provider_octopush.rules.connection import DEFAULT_CONN_ID
-from airflow_provider_octopush.rules.parameters import holds_template, parse_bool, parse_conn_id, parse_ticket
+from airflow_provider_octopush.rules.templates import holds_template
+from airflow_provider_octopush.rules.values import parse_bool
 from airflow_provider_octopush.version_compat import AIRFLOW_V_3_3_PLUS, conf
 
 if TYPE_CHECKING:

@@ -52,7 +52,7 @@ class Draft:
 
     @classmethod
     def from_response(cls, body: dict[str, Any]) -> Draft:
-        from airflow_provider_octopush.hooks.octopush import ticket_in
+        from airflow_provider_octopush.api.answers import ticket_in
 
         return cls(
             ticket_number=str(ticket_in(body)),
@@ -107,7 +107,7 @@ def create_or_recover(hook: OctopushHook, payload: dict[str, Any], log: Logger) 
     Returns the ticket and the create's answer (None for a recovered campaign). Raises the
     refusal, of its own class, with what the draft is and what to do, otherwise.
     """
-    from airflow_provider_octopush.hooks.octopush import ticket_from
+    from airflow_provider_octopush.api.answers import ticket_from
 
     request_id = payload["request_id"]
     started = time.monotonic()

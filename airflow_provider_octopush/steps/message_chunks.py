@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_octopush.api.answers import ticket_in
 from airflow_provider_octopush.api.facts import DIRECT_SEND_MAX_RECIPIENTS
 from airflow_provider_octopush.exceptions import CampaignParameterError, OctopushDuplicateRequestError
-from airflow_provider_octopush.hooks.octopush import ticket_in
 from airflow_provider_octopush.rules.recipients import chunk_request_id, chunked
 from airflow_provider_octopush.steps.campaign import as_count, as_figure
 

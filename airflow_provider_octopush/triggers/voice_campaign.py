@@ -20,7 +20,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 from airflow_provider_octopush.api.facts import COMPUTING
 from airflow_provider_octopush.exceptions import to_event
 from airflow_provider_octopush.hooks.octopush import OctopushHook
-from airflow_provider_octopush.rules.parameters import parse_ticket
+from airflow_provider_octopush.rules.arguments import parse_ticket
 from airflow_provider_octopush.steps.campaign import as_status_error, cancel_refused
 
 if TYPE_CHECKING:

@@ -1,0 +1,88 @@
+"""The operators' own arguments (not sent to Octopush), checked when the DAG file loads or after rendering."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from airflow_provider_octopush.exceptions import CampaignParameterError
+from airflow_provider_octopush.rules.values import describe, parse_choice, parse_number, require_str
+
+PAST_SEND_AT_POLICIES = ("fail", "skip", "send_now")
+
+
+DEFAULT_SEND_AT_GRACE = timedelta(minutes=5)
+
+
+# The operators' own arguments (not sent to Octopush), checked when the DAG file loads.
+NUMBER_RULE = "a number of 0 or more (a numeric text is read as a number), or None for no limit"
+
+
+SECONDS_RULE = "a number of seconds greater than 0 (a numeric text is read as a number)"
+
+
+def parse_limit(name: str, value: object) -> float | None:
+    """A budget limit (``max_cost``, ``max_contacts``): None for none, else a number of 0 or more.
+
+    A number is kept as given; a numeric text becomes a number (an int when whole, so that messages say 50).
+    """
+    if value is None:
+        return None
+    if value.__class__ in (int, float) and 0 <= value < math.inf:
+        return value
+    number = parse_number(name, value, NUMBER_RULE)
+    if number < 0:
+        raise CampaignParameterError(name, f"{describe(value)} is negative", NUMBER_RULE)
+    if not isinstance(value, str):
+        return value  # type: ignore[return-value]
+    return int(number) if number.is_integer() else number
+
+
+def parse_seconds(name: str, value: object) -> float:
+    """A duration in seconds (``poll_interval``, ``wait_timeout``, ``timeout``): greater than 0."""
+    if value.__class__ in (int, float) and 0 < value < math.inf:
+        return value
+    number = parse_number(name, value, SECONDS_RULE)
+    if number <= 0:
+        raise CampaignParameterError(name, f"{describe(value)} is not greater than 0", SECONDS_RULE)
+    return number
+
+
+def parse_grace(value: object) -> timedelta:
+    """``send_at_grace``: a timedelta, or a number of seconds, of zero or more."""
+    if value is DEFAULT_SEND_AT_GRACE:
+        return value
+    rule = "a timedelta, or a number of seconds, of zero or more"
+    grace = value if isinstance(value, timedelta) else timedelta(seconds=parse_number("send_at_grace", value, rule))
+    if grace < timedelta(0):
+        raise CampaignParameterError("send_at_grace", f"{describe(value)} is negative", rule)
+    return grace
+
+
+def parse_policy(value: object) -> str:
+    """``on_past_send_at``: fail, skip or send_now."""
+    if value in PAST_SEND_AT_POLICIES:
+        return value
+    return parse_choice("on_past_send_at", value, PAST_SEND_AT_POLICIES)
+
+
+def parse_conn_id(value: object) -> str:
+    """A connection id: a non-empty text (templates are not rendered in it)."""
+    if value.__class__ is str and value.strip():
+        return value
+    rule = "the id of an Octopush connection, a non-empty text"
+    conn_id = require_str("octopush_conn_id", value, rule)
+    if not conn_id.strip():
+        raise CampaignParameterError("octopush_conn_id", "is empty", rule)
+    return conn_id
+
+
+def parse_ticket(value: object) -> str:
+    """A ticket number: a non-empty text (stripped)."""
+    rule = (
+        "the ticket of a prepared campaign, a non-empty string such as 'voice_5f3fbce61266e' "
+        "(check the task or XCom it is pulled from)"
+    )
+    if not isinstance(value, str) or not value.strip():
+        raise CampaignParameterError("ticket_number", f"got {describe(value)}", rule)
+    return value.strip()

@@ -1,0 +1,67 @@
+"""At DAG load: which arguments a template will still render, and the check of those that none will."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_octopush.exceptions import CampaignParameterError
+from airflow_provider_octopush.rules.parameters import BY_NAME, MESSAGE_BY_NAME, NO_TARGET
+from airflow_provider_octopush.rules.values import is_unset
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+_LITERAL_TYPES = (str, bool, int, float, datetime)
+
+
+def holds_template(value: object) -> bool:
+    """Whether Airflow may still render ``value`` into something else: a Jinja string, an XComArg, a container."""
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value or "{#" in value
+    return not (value is None or isinstance(value, _LITERAL_TYPES))
+
+
+def is_literal(value: object) -> bool:
+    """Whether ``value``, a container included, holds nothing Airflow would render (so it can be checked now)."""
+    if isinstance(value, (list, tuple)):
+        return all(is_literal(item) for item in value)
+    if isinstance(value, dict):
+        return all(is_literal(item) for item in value.values())
+    return not holds_template(value)
+
+
+def has_custom_jinja(dag: object) -> bool:
+    """A DAG that changes Jinja's delimiters: its templates cannot be told from plain text here."""
+    return bool(getattr(dag, "jinja_environment_kwargs", None))
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _check_literal(name: str, value: object) -> None:
+    """Cached: a DAG file of 300 tasks repeats the same sender and voice 300 times (typed: True is not 1)."""
+    (BY_NAME.get(name) or MESSAGE_BY_NAME[name]).normalize(value)
+
+
+def check_literals(arguments: Mapping[str, Any], *, custom_jinja: bool = False, needs_target: bool = True) -> None:
+    """At DAG load: check the campaign values that no template will render, and (``needs_target``) that a list
+    or tag is given.
+
+    A value holding a template is checked after rendering, in ``execute()``; with ``custom_jinja``
+    (other delimiters than ``{{ }}``) no text can be told from a template, and only the rest is checked.
+    Runs for every task at every parse of a DAG file, so it is kept cheap (benchmarks/run.py).
+    """
+    for name, value in arguments.items():
+        if value is None:
+            continue
+        if value.__class__ is str:
+            if value == "" or custom_jinja or "{{" in value or "{%" in value or "{#" in value:
+                continue  # rendered later: checked in execute()
+        elif not isinstance(value, _LITERAL_TYPES):
+            continue
+        _check_literal(name, value)
+    if is_unset(arguments["text"]):
+        BY_NAME["text"].normalize(arguments["text"])
+    if needs_target and arguments.get("list_name") is None and arguments.get("tag_name") is None:
+        raise CampaignParameterError(*NO_TARGET)
