@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
     from airflow.sdk import Context
 
-MESSAGE_PARAMETERS = tuple(MESSAGE_BY_NAME)
+# The names of the message parameters (the table itself is rules.parameters.MESSAGE_PARAMETERS).
+MESSAGE_PARAMETER_NAMES = tuple(MESSAGE_BY_NAME)
 
 
 class VoiceMessageOperator(BaseOperator):
@@ -59,7 +60,7 @@ class VoiceMessageOperator(BaseOperator):
         send_at_grace, on_past_send_at: as for :class:`VoiceCampaignOperator`.
     """
 
-    template_fields = (*MESSAGE_PARAMETERS, "recipients")
+    template_fields = (*MESSAGE_PARAMETER_NAMES, "recipients")
     template_ext = ()
     ui_color = "#ffe9cc"
     recipients: Any
@@ -90,7 +91,7 @@ class VoiceMessageOperator(BaseOperator):
     ) -> None:
         super().__init__(**kwargs)
         arguments = locals()
-        message = {name: arguments[name] for name in MESSAGE_PARAMETERS}
+        message = {name: arguments[name] for name in MESSAGE_PARAMETER_NAMES}
         check_literals(message, custom_jinja=has_custom_jinja(kwargs.get("dag")), needs_target=False)
         limit = parse_limit("max_recipients", max_recipients)
         if is_literal(recipients):
@@ -115,7 +116,7 @@ class VoiceMessageOperator(BaseOperator):
         from airflow_provider_octopush.steps.task_memory import CampaignMemory
 
         ti = context["ti"]
-        values = {name: getattr(self, name) for name in MESSAGE_PARAMETERS if name != "request_id"}
+        values = {name: getattr(self, name) for name in MESSAGE_PARAMETER_NAMES if name != "request_id"}
         try:
             recipients = check_recipients(self.recipients, self.max_recipients)
             given = vars(self)["request_id"]
