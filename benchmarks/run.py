@@ -506,7 +506,7 @@ def main() -> int:
             [
                 sys.executable,
                 "-m",
-                "airflow_provider_octopush.sandbox.server",
+                "airflow_provider_octopush.sandbox",
                 "--port",
                 "0",
                 "--login",
