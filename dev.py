@@ -2,10 +2,12 @@
 """The project's commands, on any machine with Python 3.10+ and nothing else.
 
     python3 dev.py demo    # sandbox + an example DAG through `airflow dags test`; prints the ticket from XCom
-    python3 dev.py test    # lint, format and type checks, then the test suite (extra arguments go to pytest)
+    python3 dev.py test    # lint, format and type checks, then the unit and dag.test() tests on both cores
+                           # (--stacks: the real-stack, package and production-like suites; --all: both;
+                           # extra arguments go to pytest)
     python3 dev.py bench   # the benchmarks (--quick: a fast run that only checks they still work)
     python3 dev.py matrix  # the unit and dag.test() tests on every supported Airflow (names: run only those cells)
-    python3 dev.py lock    # re-resolve the pinned dependencies of every cell (needs the package index)
+    python3 dev.py lock    # re-resolve the pinned dependencies of every cell, or of the named ones (needs the index)
     python3 dev.py snippets  # fill the code blocks of README.md and docs/ from the example DAGs
 
 They create ``.venv`` (pinned by constraints.txt) on first use and refresh it when
