@@ -499,7 +499,7 @@ def main() -> int:
             AIRFLOW__CORE__UNIT_TEST_MODE="True",
         )
         os.environ.update(env)
-        from airflow_provider_octopush.sandbox.server import announced_url
+        from airflow_provider_octopush.sandbox.cli import announced_url
 
         # The sandbox runs in its own process, like the real API: it takes no CPU from what is measured.
         sandbox = subprocess.Popen(

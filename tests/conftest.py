@@ -33,7 +33,7 @@ os.environ.update(
 for name in [name for name in os.environ if name.startswith("AIRFLOW_CONN_")]:
     del os.environ[name]
 
-from airflow_provider_octopush.sandbox.server import SandboxServer, SandboxState  # noqa: E402
+from airflow_provider_octopush.sandbox import SandboxServer, SandboxState  # noqa: E402
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -15,7 +15,7 @@ from harness_hitl import Responder
 from test_asset_events_dag import events
 from test_examples import example_dag
 
-from airflow_provider_octopush.sandbox.server import SandboxServer, SandboxState
+from airflow_provider_octopush.sandbox import SandboxServer, SandboxState
 from airflow_provider_octopush.version_compat import AIRFLOW_V_3_3_PLUS
 
 if TYPE_CHECKING:

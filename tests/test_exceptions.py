@@ -140,7 +140,7 @@ def test_no_other_module_defines_an_exception() -> None:
     for module in pkgutil.walk_packages(airflow_provider_octopush.__path__, "airflow_provider_octopush."):
         if module.name in (
             exceptions.__name__,
-            "airflow_provider_octopush.sandbox.server",
+            "airflow_provider_octopush.sandbox.protocol",
         ):  # the sandbox's own HTTP error
             continue
         loaded = importlib.import_module(module.name)

@@ -317,7 +317,7 @@ def test_async_read_is_retried_after_a_refused_connection(sandbox: Sandbox, monk
 
     from conftest import API_KEY, LOGIN
 
-    from airflow_provider_octopush.sandbox.server import SandboxServer, SandboxState
+    from airflow_provider_octopush.sandbox import SandboxServer, SandboxState
 
     with socket.socket() as placeholder:  # a port that refuses connections until the server takes it
         placeholder.bind(("127.0.0.1", 0))

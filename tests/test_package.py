@@ -75,6 +75,7 @@ def test_the_wheel_holds_every_module_and_the_metadata(dist: dict[str, Path]) ->
         *listed,
         "airflow_provider_octopush.version_compat",
         "airflow_provider_octopush.sandbox.server",
+        "airflow_provider_octopush.sandbox.voice",
         info["notifications"][0].rsplit(".", 1)[0],
     ]:
         assert module.replace(".", "/") + ".py" in names, f"{module} is missing from the wheel"

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from conftest import API_KEY, LOGIN, Sandbox
 
-from airflow_provider_octopush.sandbox.server import DEFAULT_API_KEY, DEFAULT_LOGIN, announced_url
+from airflow_provider_octopush.sandbox.cli import announced_url
+from airflow_provider_octopush.sandbox.state import DEFAULT_API_KEY, DEFAULT_LOGIN
 
 CREATE = "/voice-campaign-on-list/create"
 

@@ -98,4 +98,8 @@ for dag_id, from_trigger in (("rs_sensors_triggerer", True), ("rs_sensors_worker
                 deferrable=True,
                 start_from_trigger=from_trigger,
                 poke_interval=5,
+                # Airflow 3.1-3.3 can fail a task resumed within seconds of its deferral (a stale success
+                # of the deferring exit, apache/airflow#67287): docs/production.md advises a retry.
+                retries=1,
+                retry_delay=timedelta(seconds=1),
             )
