@@ -18,6 +18,7 @@ Standard library only: it runs before anything is installed.
 from __future__ import annotations
 
 import datetime
+import fcntl
 import glob
 import hashlib
 import json
@@ -246,24 +247,32 @@ DEBIAN_PACKAGES = {
 }
 
 
+def missing_debian_packages() -> list[str]:
+    has_postgres = bool(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    return [
+        package
+        for package, (command, _) in DEBIAN_PACKAGES.items()
+        if not shutil.which(command) and not (package == "postgresql" and has_postgres)
+    ]
+
+
 def ensure_debian_packages() -> None:
     """Debian's chromium, chromium-driver, postgresql and redis-server, for the real-stack suites.
 
     Installed with apt-get where this runs as root on Debian (as on CI); elsewhere the tests
     that need them say what to install and are skipped.
     """
-    has_postgres = bool(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
-    missing = [
-        package
-        for package, (command, _) in DEBIAN_PACKAGES.items()
-        if not shutil.which(command) and not (package == "postgresql" and has_postgres)
-    ]
-    if missing and shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        uses = sorted({DEBIAN_PACKAGES[package][1] for package in missing})
-        print(f"Installing Debian's {', '.join(missing)} for {'; '.join(uses)} ...", flush=True)
-        quiet = {"stdout": subprocess.DEVNULL, "env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}}
-        run(["apt-get", "update", "-qq"], **quiet)
-        run(["apt-get", "install", "-y", "-qq", *missing], **quiet)
+    if not (missing_debian_packages() and shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0):
+        return
+    with open("/tmp/octopush-dev-apt.lock", "w") as lock:  # CI's two lanes may both get here
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        missing = missing_debian_packages()  # again: the other lane may have installed them meanwhile
+        if missing:
+            uses = sorted({DEBIAN_PACKAGES[package][1] for package in missing})
+            print(f"Installing Debian's {', '.join(missing)} for {'; '.join(uses)} ...", flush=True)
+            quiet = {"stdout": subprocess.DEVNULL, "env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}}
+            run(["apt-get", "update", "-qq"], **quiet)
+            run(["apt-get", "install", "-y", "-qq", *missing], **quiet)
 
 
 # The everyday loop: everything but the suites that start Airflow's services or build packages.

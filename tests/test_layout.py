@@ -79,3 +79,11 @@ def test_the_rules_do_no_io_and_read_no_clock() -> None:
         calls = {ast.unparse(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
         assert not modules & {"requests", "httpx", "urllib", "socket", "time"}, path.name
         assert not {call for call in calls if call.endswith(("now", "utcnow", "today")) or call == "open"}, path.name
+
+
+def test_the_tests_mirror_the_package() -> None:
+    """A module's tests are in the folder of its subpackage's name; package-wide tests at the top."""
+    tests = Path(__file__).parent
+    folders = {path.name for path in tests.iterdir() if path.is_dir() and not path.name.startswith("__")}
+    subpackages = {path.name for path in PACKAGE.iterdir() if (path / "__init__.py").exists()}
+    assert folders - {"realstack", "fixtures"} <= subpackages

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseNotifier
 
-from airflow_provider_octopush.rules.arguments import parse_conn_id, parse_limit, parse_seconds
+from airflow_provider_octopush.rules.arguments import parse_conn_id, parse_limit, parse_seconds, store_arguments
 from airflow_provider_octopush.rules.connection import DEFAULT_CONN_ID
 from airflow_provider_octopush.rules.parameters import CAMPAIGN_PARAMETERS
 from airflow_provider_octopush.rules.templates import check_literals, holds_template, is_literal
@@ -149,7 +149,8 @@ class OctopushVoiceNotifier(BaseNotifier):
             from airflow_provider_octopush.rules.recipients import check_recipients
 
             check_recipients(recipients, parse_limit("max_contacts", max_contacts))
-        vars(self).update(
+        store_arguments(
+            self,
             campaign,
             recipients=recipients,
             octopush_conn_id=octopush_conn_id if holds_template(octopush_conn_id) else parse_conn_id(octopush_conn_id),
@@ -211,7 +212,7 @@ class OctopushVoiceNotifier(BaseNotifier):
             self._phone_numbers(context, hook)
             return
         from airflow_provider_octopush.rules.parameters import normalize_campaign
-        from airflow_provider_octopush.rules.values import is_unset
+        from airflow_provider_octopush.rules.reading import is_unset
         from airflow_provider_octopush.rules.warnings import doubtful_values
         from airflow_provider_octopush.steps.campaign import (
             describe_send,
@@ -249,8 +250,8 @@ class OctopushVoiceNotifier(BaseNotifier):
         """A message to numbers: checked, then sent in chunks, each with its own request_id (a re-invoked
         callback phones nobody twice); nothing to wait for or cancel."""
         from airflow_provider_octopush.rules.parameters import normalize_message
+        from airflow_provider_octopush.rules.reading import is_unset
         from airflow_provider_octopush.rules.recipients import check_recipients
-        from airflow_provider_octopush.rules.values import is_unset
         from airflow_provider_octopush.rules.warnings import doubtful_values
         from airflow_provider_octopush.steps.message_chunks import check_base_request_id, send_in_chunks, summary
 

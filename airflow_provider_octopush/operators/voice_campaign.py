@@ -9,7 +9,6 @@ hook and the rules, so that DAG files importing this module stay light.
 
 from __future__ import annotations
 
-import operator
 import time
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,6 +22,7 @@ from airflow_provider_octopush.rules.arguments import (
     parse_policy,
     parse_seconds,
     parse_ticket,
+    store_arguments,
 )
 from airflow_provider_octopush.rules.connection import DEFAULT_CONN_ID
 from airflow_provider_octopush.rules.parameters import CAMPAIGN_PARAMETERS
@@ -43,8 +43,6 @@ if TYPE_CHECKING:
     from airflow_provider_octopush.hooks.octopush import OctopushHook
     from airflow_provider_octopush.steps.task_memory import CampaignMemory
 
-# The campaign values out of __init__'s arguments, in one C call (DAG files hold hundreds of these tasks).
-_campaign_values = operator.itemgetter(*CAMPAIGN_PARAMETERS)
 _T = TypeVar("_T")
 RESPONSE_XCOM_KEY = "octopush_response"
 STATUS_XCOM_KEY = "octopush_status"
@@ -132,15 +130,12 @@ class VoiceCampaignOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        campaign = dict(zip(CAMPAIGN_PARAMETERS, _campaign_values(locals()), strict=True))
+        arguments = locals()
+        campaign = {name: arguments[name] for name in CAMPAIGN_PARAMETERS}
         # At DAG load, so that a bad value is an import error in the UI, never a failure after a create.
         check_literals(campaign, custom_jinja=has_custom_jinja(kwargs.get("dag")))
-        # Stored through vars(): while __init__ runs, BaseOperator.__setattr__ only looks for a
-        # converter (none of these names has one); the init kwargs and XComArg dependencies are
-        # recorded by the wrapper around __init__ once it returns. The plain assignment costs about
-        # a microsecond an attribute at every DAG parse, and DAG files hold hundreds of these tasks
-        # (benchmarks/run.py). Assignments after __init__ go through __setattr__ as usual.
-        vars(self).update(
+        store_arguments(
+            self,
             campaign,
             octopush_conn_id=parse_conn_id(octopush_conn_id),
             send_at_grace=parse_grace(send_at_grace),
@@ -233,7 +228,7 @@ class VoiceCampaignOperator(BaseOperator):
     def _request_id(self, ti: Any) -> str:
         """The request_id as rendered, or the one derived from the task instance."""
         from airflow_provider_octopush.rules.parameters import parse_request_id
-        from airflow_provider_octopush.rules.values import is_unset
+        from airflow_provider_octopush.rules.reading import is_unset
 
         rendered = vars(self)["request_id"]  # a campaign value, stored by __init__ through vars()
         if is_unset(rendered):
@@ -323,7 +318,8 @@ class VoiceCampaignOperator(BaseOperator):
         """The extra of the outlets' asset events, if any (see :mod:`~airflow_provider_octopush.steps.asset_event`)."""
         if not self.outlets:
             return
-        from airflow_provider_octopush.rules.values import is_unset, parse_send_at
+        from airflow_provider_octopush.rules.reading import is_unset
+        from airflow_provider_octopush.rules.values import parse_send_at
         from airflow_provider_octopush.steps.asset_event import announce_sent, sent_extra
 
         send_at = vars(self)["send_at"]  # rendered, checked when the campaign was created

@@ -19,6 +19,7 @@ from airflow_provider_octopush.rules.arguments import (
     parse_grace,
     parse_limit,
     parse_policy,
+    store_arguments,
 )
 from airflow_provider_octopush.rules.connection import DEFAULT_CONN_ID
 from airflow_provider_octopush.rules.parameters import MESSAGE_BY_NAME
@@ -96,7 +97,8 @@ class VoiceMessageOperator(BaseOperator):
         limit = parse_limit("max_recipients", max_recipients)
         if is_literal(recipients):
             check_recipients(recipients, limit)  # at DAG load: a bad number is an import error, not a failed run
-        vars(self).update(
+        store_arguments(
+            self,
             message,
             recipients=recipients,
             octopush_conn_id=parse_conn_id(octopush_conn_id),
@@ -109,8 +111,8 @@ class VoiceMessageOperator(BaseOperator):
         from airflow_provider_octopush.exceptions import CampaignParameterError
         from airflow_provider_octopush.hooks.octopush import OctopushHook
         from airflow_provider_octopush.rules.parameters import normalize_message, parse_request_id
+        from airflow_provider_octopush.rules.reading import is_unset
         from airflow_provider_octopush.rules.request_ids import default_request_id
-        from airflow_provider_octopush.rules.values import is_unset
         from airflow_provider_octopush.steps.message_chunks import check_base_request_id, send_in_chunks, summary
         from airflow_provider_octopush.steps.send_at import payload_for_now
         from airflow_provider_octopush.steps.task_memory import CampaignMemory

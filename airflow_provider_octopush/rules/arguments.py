@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_octopush.exceptions import CampaignParameterError
-from airflow_provider_octopush.rules.values import describe, parse_choice, parse_number, require_str
+from airflow_provider_octopush.rules.reading import describe
+from airflow_provider_octopush.rules.values import parse_choice, parse_number, require_str
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 PAST_SEND_AT_POLICIES = ("fail", "skip", "send_now")
 
@@ -86,3 +91,17 @@ def parse_ticket(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise CampaignParameterError("ticket_number", f"got {describe(value)}", rule)
     return value.strip()
+
+
+def store_arguments(task: object, values: Mapping[str, Any], /, **checked: Any) -> None:
+    """Keep an operator's, a sensor's or a notifier's arguments as its attributes, once, in ``__init__``:
+    ``values`` as given (the parameters sent to Octopush, checked by the rules later or at load), the
+    ``checked`` ones as parsed.
+
+    Stored through ``vars()``: while ``__init__`` runs, ``BaseOperator.__setattr__`` only looks for a
+    converter (none of these names has one); the init kwargs and XComArg dependencies are recorded by
+    the wrapper around ``__init__`` once it returns. The plain assignment costs about a microsecond an
+    attribute at every DAG parse, and DAG files hold hundreds of these tasks (benchmarks/run.py).
+    Assignments after ``__init__`` go through ``__setattr__`` as usual.
+    """
+    vars(task).update(values, **checked)

@@ -9,11 +9,11 @@ provider info can use it cheaply.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_provider_octopush.api.facts import DEFAULT_BASE_URL
+from airflow_provider_octopush.rules.reading import finite_number, is_unset
 
 CONN_TYPE = "octopush"
 DEFAULT_CONN_ID = "octopush_default"
@@ -69,15 +69,9 @@ def base_url_from(host: str | None, port: int | None = None) -> str:
 
 def _number(conn_id: str, name: str, raw: Any, *, integer: bool) -> float | int:
     rule = "a whole number of 0 or more" if integer else "a number of seconds greater than 0"
-    problem = f"extra {name!r} is {raw!r}; it must be {rule}"
-    if isinstance(raw, bool):
-        raise _invalid(conn_id, problem)
-    try:
-        value = float(str(raw).strip()) if isinstance(raw, str) else float(raw)
-    except (TypeError, ValueError):
-        raise _invalid(conn_id, problem) from None
-    if not math.isfinite(value) or (integer and (value < 0 or not value.is_integer())) or (not integer and value <= 0):
-        raise _invalid(conn_id, problem)
+    value = finite_number(raw)
+    if value is None or (integer and (value < 0 or not value.is_integer())) or (not integer and value <= 0):
+        raise _invalid(conn_id, f"extra {name!r} is {raw!r}; it must be {rule}")
     return int(value) if integer else value
 
 
@@ -91,7 +85,7 @@ def settings_from(
         raise _invalid(conn_id, "password is empty; set it to your Octopush API key")
     max_retries = extra.get("max_retries")
     retries = (
-        DEFAULT_MAX_RETRIES if max_retries in (None, "") else _number(conn_id, "max_retries", max_retries, integer=True)
+        DEFAULT_MAX_RETRIES if is_unset(max_retries) else _number(conn_id, "max_retries", max_retries, integer=True)
     )
     if retries > MAX_RETRIES_LIMIT:
         raise _invalid(conn_id, f"extra 'max_retries' is {max_retries!r}; it must be {MAX_RETRIES_LIMIT} or less")
@@ -114,14 +108,13 @@ def settings_from(
 def _seconds(conn_id: str, extra: dict[str, Any], name: str, default: float) -> float:
     """An extra in seconds, greater than 0; unset or empty: ``default``."""
     raw = extra.get(name)
-    return default if raw in (None, "") else float(_number(conn_id, name, raw, integer=False))
+    return default if is_unset(raw) else float(_number(conn_id, name, raw, integer=False))
 
 
 def _defaults(conn_id: str, extra: dict[str, Any]) -> dict[str, Any]:
     """The call parameters the connection sets, checked by the rules of the calls themselves."""
     from airflow_provider_octopush.exceptions import CampaignParameterError
     from airflow_provider_octopush.rules.parameters import MESSAGE_BY_NAME
-    from airflow_provider_octopush.rules.values import is_unset
 
     defaults = {}
     for name in DEFAULT_PARAMETERS:

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_octopush.exceptions import CampaignParameterError
+from airflow_provider_octopush.rules.reading import describe, is_unset
 from airflow_provider_octopush.rules.values import (
     BOOLEAN_RULE,
     SEND_AT_RULE,
-    describe,
     format_send_at,
-    is_unset,
     one_of,
     parse_bool,
     parse_choice,

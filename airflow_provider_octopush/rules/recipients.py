@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 from airflow_provider_octopush.exceptions import CampaignParameterError
+from airflow_provider_octopush.rules.reading import describe
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -37,28 +38,23 @@ RECIPIENTS_RULE = (
 )
 
 
-def _describe(value: object) -> str:
-    shown = repr(value)
-    return shown if len(shown) <= 80 else f"{shown[:77]}..."
-
-
 def parse_phone_number(value: object, name: str = "phone_number") -> str:
     """The number in the form Octopush documents (``+`` and digits), or an error naming ``name`` and the rule."""
     if not isinstance(value, str):
-        problem = f"got {type(value).__name__} {_describe(value)}"
+        problem = f"got {type(value).__name__} {describe(value)}"
         if isinstance(value, int) and not isinstance(value, bool):
             problem += " (a number as an integer has lost its + and any leading zero: give it as text)"
         raise CampaignParameterError(name, problem, PHONE_RULE)
     number = _SEPARATORS.sub("", value)
     if not _PHONE.fullmatch(number):
-        raise CampaignParameterError(name, f"{_describe(value)} is not an international number", PHONE_RULE)
+        raise CampaignParameterError(name, f"{describe(value)} is not an international number", PHONE_RULE)
     return number
 
 
 def _field_value(name: str, value: object) -> str:
     """A personalisation field: text, or a number written as text."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise CampaignParameterError(name, f"got {type(value).__name__} {_describe(value)}", "a text or a number")
+        raise CampaignParameterError(name, f"got {type(value).__name__} {describe(value)}", "a text or a number")
     return str(value)
 
 
@@ -74,7 +70,7 @@ def parse_row(row: object, fields: tuple[str, ...], where: str, index: int) -> d
     if isinstance(row, str):
         row = {"phone_number": row}
     if not isinstance(row, dict):
-        raise CampaignParameterError(f"{where}[{index}]", f"got {type(row).__name__} {_describe(row)}", RECIPIENTS_RULE)
+        raise CampaignParameterError(f"{where}[{index}]", f"got {type(row).__name__} {describe(row)}", RECIPIENTS_RULE)
     if not row.keys() <= _allowed(fields):
         unknown = sorted(set(row) - set(fields))[0]
         raise CampaignParameterError(
@@ -106,14 +102,14 @@ def as_rows(value: object, name: str) -> list[Any]:
             try:
                 value = ast.literal_eval(text)
             except (ValueError, SyntaxError):
-                raise CampaignParameterError(name, f"{_describe(value)} is not a list", RECIPIENTS_RULE) from None
+                raise CampaignParameterError(name, f"{describe(value)} is not a list", RECIPIENTS_RULE) from None
         else:
             value = [part.strip() for part in re.split(r"[,;\n]", text) if part.strip()]
     if isinstance(value, list):
         return value
     if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):  # a tuple, Airflow's lazy XCom list
         return list(value)
-    raise CampaignParameterError(name, f"got {type(value).__name__} {_describe(value)}", RECIPIENTS_RULE)
+    raise CampaignParameterError(name, f"got {type(value).__name__} {describe(value)}", RECIPIENTS_RULE)
 
 
 def parse_recipients(value: object, name: str = "recipients") -> list[dict[str, str]]:
@@ -163,5 +159,5 @@ def parse_list_name(value: object, name: str = "list_name", *, limit: int) -> st
 
     text = BY_NAME["list_name"].check(name, value)
     if len(text) > limit:
-        raise CampaignParameterError(name, f"{_describe(value)} has {len(text)} characters", f"at most {limit}")
+        raise CampaignParameterError(name, f"{describe(value)} has {len(text)} characters", f"at most {limit}")
     return text

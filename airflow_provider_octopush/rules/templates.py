@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_octopush.exceptions import CampaignParameterError
 from airflow_provider_octopush.rules.parameters import BY_NAME, MESSAGE_BY_NAME, NO_TARGET
-from airflow_provider_octopush.rules.values import is_unset
+from airflow_provider_octopush.rules.reading import is_unset
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -6,16 +6,10 @@ parameter or argument and its rule. This is the package's one tolerant number pa
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 
 from airflow_provider_octopush.exceptions import CampaignParameterError
-
-
-def describe(value: object) -> str:
-    """Show a bad value without flooding the log with a 10 kB text."""
-    shown = repr(value)
-    return shown if len(shown) <= 80 else f"{shown[:77]}..."
+from airflow_provider_octopush.rules.reading import describe, finite_number
 
 
 def require_str(name: str, value: object, rule: str) -> str:
@@ -78,18 +72,10 @@ def format_send_at(value: datetime) -> str:
     return value.replace(microsecond=0).isoformat()
 
 
-def is_unset(value: object) -> bool:
-    """None means "not sent"; so does "" (what a template for an optional value renders)."""
-    return value is None or value == ""
-
-
 def parse_number(name: str, value: object, rule: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise CampaignParameterError(name, f"got {type(value).__name__} {describe(value)}", rule)
-    try:
-        number = float(value)
-    except ValueError:
-        raise CampaignParameterError(name, f"{describe(value)} is not a number", rule) from None
-    if not math.isfinite(number):
-        raise CampaignParameterError(name, f"{describe(value)} is not finite", rule)
+    """A finite number, as :func:`~airflow_provider_octopush.rules.reading.finite_number` reads one."""
+    number = finite_number(value)
+    if number is None:
+        shown = describe(value) if isinstance(value, str) else f"{type(value).__name__} {describe(value)}"
+        raise CampaignParameterError(name, f"{shown} is not a number", rule)
     return number

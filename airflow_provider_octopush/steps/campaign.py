@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow_provider_octopush.api.facts import CODE_ALREADY_SENT, CODE_NOT_FOUND, COMPUTING, FAILED
 from airflow_provider_octopush.exceptions import CampaignNotSent, OctopushApiError, OctopushError, from_event
+from airflow_provider_octopush.rules.reading import as_count, finite_number
 from airflow_provider_octopush.version_compat import TaskDeferred
 
 if TYPE_CHECKING:
@@ -34,21 +35,6 @@ class Logger(Protocol):
     def error(self, msg: str, /, *args: Any) -> Any: ...
 
 
-def as_figure(value: Any) -> float | None:
-    """Octopush figures may come as numbers or numeric strings; anything else is unknown."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def as_count(value: Any) -> int | float | None:
-    """A contact count: whole numbers as int, so that messages say 25, not 25.0."""
-    number = as_figure(value)
-    return int(number) if number is not None and number.is_integer() else number
-
-
 @dataclass(frozen=True)
 class CampaignStatus:
     """What ``GET /voice-campaign-on-list/status`` says of a campaign."""
@@ -65,8 +51,8 @@ class CampaignStatus:
             ticket_number=ticket_number,
             status=str(body.get("status") or COMPUTING),
             number_of_contacts=as_count(body.get("number_of_contacts")),
-            cost=as_figure(body.get("cost")),
-            estimated_duration=as_figure(body.get("estimated_duration")),
+            cost=finite_number(body.get("cost")),
+            estimated_duration=finite_number(body.get("estimated_duration")),
         )
 
     @property

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_octopush.api.answers import ticket_in
 from airflow_provider_octopush.api.facts import DIRECT_SEND_MAX_RECIPIENTS
 from airflow_provider_octopush.exceptions import CampaignParameterError, OctopushDuplicateRequestError
+from airflow_provider_octopush.rules.reading import as_count, finite_number
 from airflow_provider_octopush.rules.recipients import chunk_request_id, chunked
-from airflow_provider_octopush.steps.campaign import as_count, as_figure
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -48,7 +48,7 @@ def chunk_result(request_id: str, rows: Sequence[Mapping[str, str]], answer: Map
         "recipients": len(rows),
         "ticket_number": ticket_in(answer),
         "number_of_contacts": as_count(answer.get("number_of_contacts")),
-        "total_cost": as_figure(answer.get("total_cost", answer.get("cost"))),
+        "total_cost": finite_number(answer.get("total_cost", answer.get("cost"))),
         "sent_before": bool(answer.get("done_by_earlier_attempt")),
     }
 

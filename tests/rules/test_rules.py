@@ -220,7 +220,7 @@ def test_readme_table_is_the_definition() -> None:
     """The docs' table of campaign arguments says, row by row, what PARAMETERS defines: no copy drifts."""
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[1] / "docs" / "voice-campaign-operator.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "voice-campaign-operator.md").read_text()
     rows = {line.split("|")[1].strip(" `"): line for line in readme.splitlines() if line.startswith("| `")}
     for parameter in PARAMETERS:
         assert rows.get(parameter.name) == f"| `{parameter.name}` | {parameter.rule} | {parameter.sent} |", (
