@@ -144,7 +144,14 @@ UI_FIELD_BEHAVIOUR: dict[str, Any] = {
         "purpose": "alert or wholesale",
     },
 }
-_DEFAULT_NOTE = "Optional. Sent by every call on this connection unless the task gives its own value."
+
+
+def _default(label: str, rule: str, kind: str = "string") -> dict[str, Any]:
+    """The form field of a call parameter that the connection sets for every call (a task's own value wins)."""
+    note = "Optional. Sent by every call on this connection unless the task gives its own value."
+    return {"label": label, "description": f"{note} {rule}", "schema": {"type": [kind, "null"]}}
+
+
 CONN_FIELDS: dict[str, Any] = {
     "timeout": {
         "label": "Timeout (seconds)",
@@ -167,29 +174,11 @@ CONN_FIELDS: dict[str, Any] = {
         ),
         "schema": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": RETRY_BACKOFF_LIMIT},
     },
-    "sender": {
-        "label": "Default sender",
-        "description": f"{_DEFAULT_NOTE} 3 to 11 letters or digits.",
-        "schema": {"type": ["string", "null"]},
-    },
-    "voice_language": {
-        "label": "Default voice language",
-        "description": f"{_DEFAULT_NOTE} A locale such as fr-FR or en-GB.",
-        "schema": {"type": ["string", "null"]},
-    },
-    "voice_gender": {
-        "label": "Default voice gender",
-        "description": f"{_DEFAULT_NOTE} male or female.",
-        "schema": {"type": ["string", "null"]},
-    },
-    "purpose": {
-        "label": "Default purpose",
-        "description": f"{_DEFAULT_NOTE} alert or wholesale; messages to numbers only (a list campaign has none).",
-        "schema": {"type": ["string", "null"]},
-    },
-    "simulation_mode": {
-        "label": "Simulation mode",
-        "description": f"{_DEFAULT_NOTE} On: Octopush simulates every call, nobody is phoned (for staging).",
-        "schema": {"type": ["boolean", "null"]},
-    },
+    "sender": _default("Default sender", "3 to 11 letters or digits."),
+    "voice_language": _default("Default voice language", "A locale such as fr-FR or en-GB."),
+    "voice_gender": _default("Default voice gender", "male or female."),
+    "purpose": _default("Default purpose", "alert or wholesale; messages to numbers only (a list campaign has none)."),
+    "simulation_mode": _default(
+        "Simulation mode", "On: Octopush simulates every call, nobody is phoned (for staging).", "boolean"
+    ),
 }
