@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from conftest import connection_json
 
-from airflow_provider_octopush.api.answers import ticket_from
+from airflow_provider_octopush.api.answers import Draft, ticket_from
 from airflow_provider_octopush.api.facts import CREATE_PATH, DRAFT_PATH, SEND_PATH, STATUS_PATH
 from airflow_provider_octopush.hooks.octopush import OctopushHook
 from airflow_provider_octopush.rules.parameters import (
@@ -28,7 +28,7 @@ from airflow_provider_octopush.rules.parameters import (
     VOICE_LANGUAGES,
 )
 from airflow_provider_octopush.steps.campaign import CampaignStatus
-from airflow_provider_octopush.steps.draft_recovery import Draft, find_draft
+from airflow_provider_octopush.steps.draft_recovery import find_draft
 
 if TYPE_CHECKING:
     from conftest import Sandbox

@@ -5,6 +5,7 @@ Tested without a server (tests/api/test_answers.py); the hook calls it after eac
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_octopush.api.facts import (
@@ -167,3 +168,40 @@ def int_or_none(value: object) -> int | None:
 def snippet(response: Response) -> str:
     text = " ".join(response.text[:120].split())
     return repr(text) + ("..." if len(response.text) > 120 else "") if text else "empty"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What ``GET /voice-campaign/draft`` says of the account's campaign awaiting validation."""
+
+    ticket_number: str
+    status: str | None
+    number_of_contacts: Any
+    total_cost: Any
+    request_id: str | None
+
+    @classmethod
+    def from_response(cls, body: Mapping[str, Any]) -> Draft:
+        return cls(
+            ticket_number=str(ticket_in(body)),
+            status=body.get("status"),
+            number_of_contacts=body.get("number_of_contacts"),
+            total_cost=body.get("total_cost", body.get("cost")),
+            request_id=body.get("request_id") or None,
+        )
+
+    def describe(self) -> str:
+        return (
+            f"campaign {self.ticket_number} (status {self.status}, {self.number_of_contacts} contacts, "
+            f"cost {self.total_cost})"
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        """What a trigger's event carries of it (``from_response`` reads it back)."""
+        return {
+            "ticket_number": self.ticket_number,
+            "status": self.status,
+            "number_of_contacts": self.number_of_contacts,
+            "total_cost": self.total_cost,
+            "request_id": self.request_id,
+        }

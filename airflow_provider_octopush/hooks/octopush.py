@@ -400,6 +400,11 @@ class OctopushHook(BaseHook):
         answer = self._request("GET", DRAFT_PATH, replay_safe=True)
         return answer if ticket_in(answer) else None
 
+    async def aget_voice_campaign_draft(self) -> dict[str, Any] | None:
+        """:meth:`get_voice_campaign_draft` for triggers (a deferred wait for the account's turn)."""
+        answer = await self._arequest("GET", DRAFT_PATH, replay_safe=True)
+        return answer if ticket_in(answer) else None
+
     def send_voice_campaign(self, ticket_number: str) -> dict[str, Any]:
         """Validate the campaign: Octopush starts calling. Returns its answer (``sending_date``).
 

@@ -220,7 +220,7 @@ class OctopushVoiceNotifier(BaseNotifier):
             settled_on_failure,
             wait_until_computed,
         )
-        from airflow_provider_octopush.steps.draft_recovery import create_when_free
+        from airflow_provider_octopush.steps.turns import create_in_turn
 
         params = {name: getattr(self, name) for name in NOTIFIER_PARAMETERS if name != "purpose"}
         if is_unset(params["request_id"]):
@@ -229,7 +229,10 @@ class OctopushVoiceNotifier(BaseNotifier):
         for doubt in doubtful_values(payload):
             self.log.warning("Octopush: %s", doubt)
         deadline = time.time() + wait_timeout
-        ticket, _ = create_when_free(hook, payload, self.log, deadline=deadline, poll_interval=self.poll_interval)
+        limit = f"the notifier's wait_timeout={wait_timeout:g} s"
+        ticket, _ = create_in_turn(
+            hook, payload, self.log, deadline=deadline, limit=limit, poll_interval=self.poll_interval
+        )
         self.log.info("Octopush notification campaign %s, request_id %s", ticket, payload["request_id"])
         # A callback is not retried: whatever fails from here, nobody else would send or cancel it.
         with settled_on_failure(hook, ticket, self.log, kept=lambda error: None):

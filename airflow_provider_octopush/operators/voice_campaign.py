@@ -157,10 +157,30 @@ class VoiceCampaignOperator(BaseOperator):
             )
 
     def execute(self, context: Context) -> str:
+        return self._run(context)
+
+    def execute_in_turn(self, context: Context, event: dict[str, Any]) -> str:
+        """Resume after :class:`~airflow_provider_octopush.triggers.turn.AccountFreeTrigger`: the account is
+        free (create now, as ``execute`` would), or the wait for the turn ran out, or it failed."""
+        from airflow_provider_octopush.api.answers import Draft
+        from airflow_provider_octopush.api.facts import CODE_DRAFT_PENDING
+        from airflow_provider_octopush.exceptions import OctopushRejectedError, from_event
+        from airflow_provider_octopush.rules.turns import waited_too_long
+
+        if event["outcome"] == "error":
+            raise from_event(event["error"], "Waiting in the triggerer for the account's turn")
+        if event["outcome"] == "timeout":
+            draft = Draft.from_response(event["draft"]) if event.get("draft") else None
+            advice = waited_too_long(draft, event["waited"], event["limit"])
+            raise OctopushRejectedError(f"{event['refusal']} {advice}", status=400, code=CODE_DRAFT_PENDING)
+        return self._run(context, turn=(event["since"], event["deadline"], event["limit"]))
+
+    def _run(self, context: Context, turn: tuple[float, float, str] | None = None) -> str:
+        """Create (or resume) the campaign, then wait, guard and send it. ``turn``: the wait for the account's
+        turn that resumed this task (when it began, its deadline and the limit that set it)."""
         from airflow_provider_octopush.exceptions import CampaignParameterError
         from airflow_provider_octopush.hooks.octopush import OctopushHook
         from airflow_provider_octopush.rules.parameters import normalize_campaign
-        from airflow_provider_octopush.steps.draft_recovery import create_or_recover
         from airflow_provider_octopush.steps.send_at import payload_for_now
         from airflow_provider_octopush.steps.task_memory import CampaignMemory
 
@@ -186,7 +206,7 @@ class VoiceCampaignOperator(BaseOperator):
             if ticket is None:
                 target = ", ".join(f"{key} {payload[key]!r}" for key in ("list_name", "tag_name") if key in payload)
                 self.log.info("Creating an Octopush voice campaign on %s, request_id %s", target, request_id)
-                ticket, response = create_or_recover(hook, payload, self.log)
+                ticket, response = self._create(hook, payload, ti, turn)
                 if response is not None:
                     self.log.info("Octopush voice campaign created: ticket %s, request_id %s", ticket, request_id)
             else:
@@ -213,6 +233,40 @@ class VoiceCampaignOperator(BaseOperator):
                 if self.deferrable:
                     self._defer(ticket, deadline, limit)
                 return self._send_when_computed(context, hook, ticket, memory, limit, deadline=deadline)
+
+    def _create(
+        self, hook: OctopushHook, payload: dict[str, Any], ti: Any, turn: tuple[float, float, str] | None
+    ) -> tuple[str, dict[str, Any] | None]:
+        """The create, waiting for the account's turn while another campaign awaits validation (code 126):
+        here, or in the triggerer when deferrable. The wait is bounded like the computation's."""
+        from airflow_provider_octopush.exceptions import OctopushRejectedError, with_advice
+        from airflow_provider_octopush.rules.turns import waited_too_long
+        from airflow_provider_octopush.steps.draft_recovery import create_or_recover
+        from airflow_provider_octopush.steps.turns import create_in_turn, is_turn_refusal
+
+        since, deadline, limit = turn or (None, *self._deadline(ti))
+        if not self.deferrable:
+            return create_in_turn(
+                hook, payload, self.log, deadline=deadline, limit=limit, poll_interval=self.poll_interval
+            )
+        try:
+            return create_or_recover(hook, payload, self.log)
+        except OctopushRejectedError as err:
+            if not is_turn_refusal(err):
+                raise
+            if since is not None and time.time() >= deadline:
+                raise with_advice(err, waited_too_long(None, time.time() - since, limit)) from None
+            self._defer_turn(str(err), since or time.time(), deadline, limit)
+            raise  # unreachable: defer raises
+
+    def _defer_turn(self, refusal: str, since: float, deadline: float, limit: str) -> None:
+        from airflow_provider_octopush.triggers.turn import AccountFreeTrigger
+
+        self.log.info("%s Waiting in the triggerer for this account's turn, until %s", refusal, limit)
+        self.defer(
+            trigger=AccountFreeTrigger(self.octopush_conn_id, self.poll_interval, since, deadline, limit, refusal),
+            method_name="execute_in_turn",
+        )
 
     def _deadline(self, ti: Any) -> tuple[float, str]:
         """When the wait must end, and which limit sets it: ``wait_timeout``, or ``execution_timeout``

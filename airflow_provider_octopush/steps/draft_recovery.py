@@ -21,9 +21,9 @@ Imported only at run time.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_octopush.api.answers import Draft
 from airflow_provider_octopush.api.facts import CODE_DRAFT_PENDING
 from airflow_provider_octopush.exceptions import (
     OctopushDuplicateRequestError,
@@ -38,35 +38,6 @@ if TYPE_CHECKING:
 
 # How long after our own create a draft counts as proven ours by timing (see the module's docstring).
 TIMING_WINDOW = 120.0
-
-
-@dataclass(frozen=True)
-class Draft:
-    """What ``GET /voice-campaign/draft`` says of the account's campaign awaiting validation."""
-
-    ticket_number: str
-    status: str | None
-    number_of_contacts: Any
-    total_cost: Any
-    request_id: str | None
-
-    @classmethod
-    def from_response(cls, body: dict[str, Any]) -> Draft:
-        from airflow_provider_octopush.api.answers import ticket_in
-
-        return cls(
-            ticket_number=str(ticket_in(body)),
-            status=body.get("status"),
-            number_of_contacts=body.get("number_of_contacts"),
-            total_cost=body.get("total_cost", body.get("cost")),
-            request_id=body.get("request_id") or None,
-        )
-
-    def describe(self) -> str:
-        return (
-            f"campaign {self.ticket_number} (status {self.status}, {self.number_of_contacts} contacts, "
-            f"cost {self.total_cost})"
-        )
 
 
 def find_draft(hook: OctopushHook) -> Draft | None:
@@ -121,21 +92,6 @@ def create_or_recover(hook: OctopushHook, payload: dict[str, Any], log: Logger) 
             raise
         return _recover(hook, request_id, err, None, log), None
     return ticket_from(response), response
-
-
-def create_when_free(
-    hook: OctopushHook, payload: dict[str, Any], log: Logger, *, deadline: float, poll_interval: float
-) -> tuple[str, dict[str, Any] | None]:
-    """:func:`create_or_recover`, trying again while another campaign blocks the create (126) and
-    ``deadline`` (epoch seconds) leaves time: an alert waits for the campaign ahead of it to go out."""
-    while True:
-        try:
-            return create_or_recover(hook, payload, log)
-        except OctopushRejectedError as err:
-            if err.code != CODE_DRAFT_PENDING or time.time() + poll_interval >= deadline:
-                raise
-        log.info("Octopush: another campaign awaits validation on this account; trying again in %g s", poll_interval)
-        time.sleep(poll_interval)
 
 
 def _recover(

@@ -94,7 +94,7 @@ def test_a_create_blocked_by_another_draft_names_it_and_leaves_it_alone(
 ) -> None:
     octopush_conn.configure(draft_names_request_id=names_request_id)
     other = create_earlier("somebody-else")
-    run = make_dag(FIXED, retries=2).test()
+    run = make_dag(f"{FIXED}, wait_timeout=1", retries=2).test()  # it waits for its turn, then fails
     out = capfd.readouterr().out
     (campaign,) = octopush_conn.campaigns()
     assert run.state == "failed" and task_instance(run).try_number == 1

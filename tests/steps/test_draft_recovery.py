@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from airflow_provider_octopush.api.answers import Draft
 from airflow_provider_octopush.api.facts import COMPUTING
 from airflow_provider_octopush.exceptions import OctopushApiError, OctopushDuplicateRequestError, OctopushRejectedError
 from airflow_provider_octopush.hooks.octopush import OctopushHook
 from airflow_provider_octopush.rules.warnings import doubtful_values
-from airflow_provider_octopush.steps.draft_recovery import TIMING_WINDOW, Draft, proof_of_ownership
+from airflow_provider_octopush.steps.draft_recovery import TIMING_WINDOW, proof_of_ownership
 
 if TYPE_CHECKING:
     from conftest import Sandbox
