@@ -332,8 +332,9 @@ def test(args: list[str]) -> int:
 def matrix(names: list[str]) -> int:
     """The unit and dag.test() tests in every cell (or the named ones), plus each cell's real-stack tests.
 
-    Cell after cell, each run spread over the cores with pytest-xdist (every worker has its own
-    Airflow home and sandbox); the real-stack runs, which start Airflow's services, come after.
+    The real-stack runs first, cell after cell (they mostly wait on Airflow's services: in CI they
+    share the cores with the everyday tests of the other lane), then the unit runs, each spread over
+    the cores with pytest-xdist (every worker has its own Airflow home and sandbox).
     """
     unknown = set(names) - {cell.name for cell in MATRIX}
     if unknown:
@@ -343,16 +344,17 @@ def matrix(names: list[str]) -> int:
     failed = []
     for cell in cells:
         python = ensure_cell_venv(cell)
-        print(f"=== {cell.name}: unit and dag.test() tests", flush=True)
-        if pytest_run(python, ["-p", "no:cacheprovider", *PARALLEL, "-m", UNIT], RUN_LIMIT["unit"]):
-            failed.append(f"{cell.name} (-m {UNIT!r})")
-    for cell in cells:
         if cell.realstack:
             ensure_debian_packages()
             args = ["-m", "realstack", "-k", cell.realstack]
             print(f"=== {cell.name}: real-stack tests", flush=True)
-            if pytest_run(cell.venv / "bin" / "python", ["-p", "no:cacheprovider", *args], RUN_LIMIT["realstack"]):
+            if pytest_run(python, ["-p", "no:cacheprovider", *args], RUN_LIMIT["realstack"]):
                 failed.append(f"{cell.name} ({' '.join(args)})")
+    for cell in cells:
+        print(f"=== {cell.name}: unit and dag.test() tests", flush=True)
+        unit = ["-p", "no:cacheprovider", *PARALLEL, "-m", UNIT]
+        if pytest_run(cell.venv / "bin" / "python", unit, RUN_LIMIT["unit"]):
+            failed.append(f"{cell.name} (-m {UNIT!r})")
     print(f"Matrix: {len(failed)} failed" + (f": {', '.join(failed)}" if failed else ", every cell passed"))
     return 1 if failed else 0
 

@@ -148,7 +148,7 @@ def backfill_runs(stack: Stack, dag_id: str) -> list[dict]:
 
 def rerun_try(stack: Stack, run: dict) -> tuple[str, int]:
     """The state and try number of a backfill run's one task: 2 once a reprocess cleared it."""
-    (task,) = stack.task_instances("rs_backfill", run["run_id"])
+    (task,) = stack.task_instances("rs_backfill", run["dag_run_id"])
     return run["state"], task["try_number"]
 
 
@@ -170,7 +170,7 @@ def test_backfill_makes_one_campaign_per_date_and_a_rerun_makes_none(stack: Stac
     stack.wait_backfill(stack.create_backfill("rs_backfill", *window, "--reprocess-behavior", "completed"))
     assert len(stack.sandbox.campaigns()) == created  # nothing created twice
     if AIRFLOW_V_3_3_PLUS:  # each rerun finds its campaign in the task_state_store: no create at all
-        tries = {run["run_id"]: rerun_try(stack, run) for run in backfill_runs(stack, "rs_backfill")}
+        tries = {run["dag_run_id"]: rerun_try(stack, run) for run in backfill_runs(stack, "rs_backfill")}
         cleared = {run_id for run_id, (state, number) in tries.items() if number == 2}
         # A run Airflow deleted and made anew (its clean-up of a backfill attempt that SQLite refused, see
         # Stack.create_backfill) lost its task state with it: its create meets code 120 and fails, sending nothing.
