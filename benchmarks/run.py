@@ -480,14 +480,60 @@ def waiting_sensors() -> list[Row]:
     ]
 
 
+def turns_drain(sandbox_url: str, campaigns: int, computation: float, poll_interval: float = 0.5) -> Row:
+    """``campaigns`` tasks' worth of create-wait-send on one account that holds one draft (as Octopush): each
+    waits for its turn (steps.turns), then for its computation, then sends. Against the sum of the
+    computation times, the minimum no order of turns can beat."""
+    import logging
+    import threading
+
+    from airflow_provider_octopush.hooks.octopush import OctopushHook
+    from airflow_provider_octopush.steps.campaign import wait_until_computed
+    from airflow_provider_octopush.steps.turns import create_in_turn
+
+    log = logging.getLogger("octopush-bench")
+    log.setLevel(logging.WARNING)
+    sandbox_admin(sandbox_url, "config", {"one_draft": True, "computation_delay": computation})
+    sent: list[float] = []
+
+    def task(number: int) -> None:
+        with OctopushHook() as hook:
+            deadline = time.time() + 600
+            payload = {**PAYLOAD, "request_id": f"turn-{number}-{time.time_ns()}"}
+            ticket, _ = create_in_turn(
+                hook, payload, log, deadline=deadline, limit="the benchmark", poll_interval=poll_interval
+            )
+            wait_until_computed(hook, ticket, poll_interval=poll_interval, deadline=deadline, log=log)
+            hook.send_voice_campaign(ticket)
+            sent.append(time.monotonic())
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=task, args=(number,)) for number in range(campaigns)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sandbox_admin(sandbox_url, "config", {"one_draft": False, "computation_delay": 600})
+    drained, minimum = max(sent) - started, campaigns * computation
+    return Row(
+        f"{campaigns} campaigns queued on one account (one draft at a time, {computation:g} s computation each, "
+        f"poll_interval {poll_interval:g} s): time until the last is sent",
+        f"{drained:.1f} s ({len(sent)} sent)",
+        f"{minimum:.1f} s (the sum of their computation times)",
+        f"{drained / minimum:.2f}",
+        "<= 1.2x, every one sent",
+        drained / minimum <= 1.2 and len(sent) == campaigns,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="few repetitions: checks the benchmark still runs")
     args = parser.parse_args()
     repeats = (
-        {"import": 3, "parse": 3, "calls": 200, "rss": 1, "triggers": 20, "contacts": 10_000}
+        {"import": 3, "parse": 3, "calls": 200, "rss": 1, "triggers": 20, "contacts": 10_000, "turns": 3}
         if args.quick
-        else {"import": 15, "parse": 15, "calls": 2000, "rss": 3, "triggers": 200, "contacts": 100_000}
+        else {"import": 15, "parse": 15, "calls": 2000, "rss": 3, "triggers": 200, "contacts": 100_000, "turns": 10}
     )
     with tempfile.TemporaryDirectory(prefix="octopush-bench-") as tmp:
         home = Path(tmp)
@@ -534,6 +580,7 @@ def main() -> int:
                 ("rss", lambda: task_rss(env, home, repeats["rss"])),
                 ("triggers", lambda: triggers(url, repeats["triggers"])),
                 ("contacts", lambda: contacts_fill(url, repeats["contacts"])),
+                ("turns", lambda: turns_drain(url, repeats["turns"], computation=3.0)),
             ):
                 print(f"measuring {name} ...", file=sys.stderr, flush=True)
                 measured = measure()

@@ -25,7 +25,11 @@ from harness import Stack, stack_fixture, wait_for  # noqa: F401 - stack_fixture
 from airflow_provider_octopush.version_compat import AIRFLOW_V_3_2_PLUS, AIRFLOW_V_3_3_PLUS
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from conftest import Sandbox
+
+    from airflow_provider_octopush.hooks.octopush import OctopushHook
 
 pytestmark = pytest.mark.realstack
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -147,7 +151,7 @@ def backfill_runs(stack: Stack, dag_id: str) -> list[dict]:
 
 
 def rerun_try(stack: Stack, run: dict) -> tuple[str, int]:
-    """The state and try number of a backfill run's one task: 2 once a reprocess cleared it."""
+    """The state and try number of a backfill run's one task (more than 1 once a reprocess cleared it)."""
     (task,) = stack.task_instances("rs_backfill", run["dag_run_id"])
     return run["state"], task["try_number"]
 
@@ -171,11 +175,12 @@ def test_backfill_makes_one_campaign_per_date_and_a_rerun_makes_none(stack: Stac
     assert len(stack.sandbox.campaigns()) == created  # nothing created twice
     if AIRFLOW_V_3_3_PLUS:  # each rerun finds its campaign in the task_state_store: no create at all
         tries = {run["dag_run_id"]: rerun_try(stack, run) for run in backfill_runs(stack, "rs_backfill")}
-        cleared = {run_id for run_id, (state, number) in tries.items() if number == 2}
-        # A run Airflow deleted and made anew (its clean-up of a backfill attempt that SQLite refused, see
-        # Stack.create_backfill) lost its task state with it: its create meets code 120 and fails, sending nothing.
-        remade = {run_id for run_id, (state, number) in tries.items() if (state, number) == ("failed", 1)}
-        assert len(cleared | remade) == 5 and {tries[run_id][0] for run_id in cleared} == {"success"}
+        # A run cleared for reprocessing has a try number of 2 or more (more: an attempt that SQLite refused
+        # cleared it too); a run Airflow deleted and made anew (its clean-up of such an attempt, see
+        # Stack.create_backfill) is at try 1 and lost its task state with it: its create meets code 120 and fails.
+        remade = {run_id for run_id, (state, number) in tries.items() if number == 1}
+        assert len(tries) == 5 and {state for run_id, (state, number) in tries.items() if number > 1} <= {"success"}
+        assert {tries[run_id][0] for run_id in remade} <= {"failed"}
         assert not remade or stack.refused_backfills > refused, f"{sorted(remade)} failed with no refused attempt"
         assert len(stack.sandbox.requests(CREATE)) == creates + len(remade)
     else:  # each rerun meets code 120 and fails, saying the campaign exists
@@ -544,3 +549,80 @@ def test_the_api_key_is_nowhere(stack: Stack) -> None:
         if secret in scanned:
             found.append("an API answer")
     assert not found, f"the API key appears in: {found}"
+
+
+@contextlib.contextmanager
+def one_draft_per_account(stack: Stack) -> Iterator[None]:
+    """The sandbox as Octopush: one campaign awaiting validation per account (code 126 for a second)."""
+    stack.sandbox.configure(one_draft=True)
+    try:
+        yield
+    finally:
+        stack.sandbox.configure(one_draft=False)
+
+
+def person_hook(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> OctopushHook:
+    """A hook on the stack's sandbox, for what a person does in the Octopush web interface."""
+    from airflow_provider_octopush.hooks.octopush import OctopushHook
+
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_OCTOPUSH_PERSON",
+        json.dumps({"conn_type": "octopush", "login": LOGIN, "password": API_KEY, "host": stack.sandbox.url}),
+    )
+    return OctopushHook("octopush_person")
+
+
+def left_prepared(stack: Stack, monkeypatch: pytest.MonkeyPatch, name: str) -> str:
+    """A campaign prepared and not sent, as a person (or a send=False task) leaves one."""
+    with person_hook(stack, monkeypatch) as hook:
+        return hook.create_voice_campaign_on_list(list_name=name, text="For review")["ticket_number"]
+
+
+@pytest.mark.parametrize("dag_id", ["rs_turns_backfill", "rs_turns_backfill_deferred"])
+def test_a_5_day_backfill_on_one_account_sends_5_campaigns_taking_turns(stack: Stack, dag_id: str) -> None:
+    wait_for(f"the DAG processor to register {dag_id}", lambda: stack.dag_ready(dag_id), timeout=180)
+    with one_draft_per_account(stack):
+        window = ("--from-date", "2026-02-01", "--to-date", "2026-02-05", "--max-active-runs", "5")
+        stack.wait_backfill(stack.create_backfill(dag_id, *window))
+        runs = backfill_runs(stack, dag_id)
+    assert len(runs) == 5 and {run["state"] for run in runs} == {"success"}
+    digests = [c for c in stack.sandbox.campaigns() if c["payload"]["text"].startswith("Digest for 2026-02")]
+    assert sorted(c["payload"]["text"] for c in digests) == [f"Digest for 2026-02-0{day}" for day in range(1, 6)]
+    assert {(c["status"], c["send_calls"]) for c in digests} == {("sent", 1)}
+
+
+def test_a_fan_out_waits_behind_a_campaign_left_prepared_and_sends_all_10_once_it_is_cancelled(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wait_for("the DAG processor to register rs_turns_fanout", lambda: stack.dag_ready("rs_turns_fanout"), timeout=180)
+    with one_draft_per_account(stack):
+        ahead = left_prepared(stack, monkeypatch, "review")
+        run_id = stack.trigger("rs_turns_fanout")
+
+        def all_waiting() -> bool:
+            tis = stack.task_instances("rs_turns_fanout", run_id)
+            return len(tis) == 10 and all(ti["state"] == "deferred" for ti in tis)
+
+        wait_for("the 10 tasks to wait for their turn in the triggerer", all_waiting, timeout=300, interval=2)
+        assert not campaigns_where(stack.sandbox, text="Shift change")  # nobody got past the draft left prepared
+        with person_hook(stack, monkeypatch) as hook:
+            hook.cancel_voice_campaign(ahead)
+        assert stack.wait_run("rs_turns_fanout", run_id, timeout=600) == "success"
+    sent = campaigns_where(stack.sandbox, text="Shift change")
+    assert sorted(c["payload"]["list_name"] for c in sent) == [f"team-{number:02d}" for number in range(10)]
+    assert {(c["status"], c["send_calls"]) for c in sent} == {("sent", 1)}
+
+
+def test_a_waiter_whose_limit_passes_fails_and_leaves_nothing_prepared(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wait_for("the DAG processor to register rs_turns_limit", lambda: stack.dag_ready("rs_turns_limit"), timeout=180)
+    with one_draft_per_account(stack):
+        ahead = left_prepared(stack, monkeypatch, "review-2")
+        run_id = stack.trigger("rs_turns_limit")
+        assert stack.wait_run("rs_turns_limit", run_id, timeout=300) == "failed"
+        with person_hook(stack, monkeypatch) as hook:
+            hook.cancel_voice_campaign(ahead)
+    assert not campaigns_where(stack.sandbox, text="Too late")  # the waiter created nothing
+    log = json.dumps(stack.api("GET", f"/api/v2/dags/rs_turns_limit/dagRuns/{run_id}/taskInstances/call/logs/1"))
+    assert f"behind campaign {ahead}" in log and "wait_timeout=5 s ran out" in log

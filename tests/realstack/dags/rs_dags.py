@@ -103,3 +103,34 @@ for dag_id, from_trigger in (("rs_sensors_triggerer", True), ("rs_sensors_worker
                 retries=1,
                 retry_delay=timedelta(seconds=1),
             )
+
+# Campaigns of one account take turns (these tests switch the sandbox to one draft per account, as Octopush):
+# backfills of send=True tasks waiting in the worker or in the triggerer, a mapped fan-out, a waiter's limit.
+for dag_id, deferrable in (("rs_turns_backfill", False), ("rs_turns_backfill_deferred", True)):
+    with DAG(dag_id, schedule="@daily", start_date=START, catchup=False, max_active_runs=5):
+        VoiceCampaignOperator(
+            task_id="call",
+            list_name="staff",
+            text="Digest for {{ ds }}",
+            send=True,
+            deferrable=deferrable,
+            poll_interval=1,
+            retries=1,  # a deferral ended within seconds can meet apache/airflow#67287 (docs/production.md)
+            retry_delay=timedelta(seconds=1),
+        )
+
+with DAG("rs_turns_fanout", schedule=None, start_date=START, max_active_tasks=10):
+    VoiceCampaignOperator.partial(
+        task_id="call",
+        text="Shift change",
+        send=True,
+        deferrable=True,
+        poll_interval=1,
+        retries=1,
+        retry_delay=timedelta(seconds=1),
+    ).expand(list_name=[f"team-{number:02d}" for number in range(10)])
+
+with DAG("rs_turns_limit", schedule=None, start_date=START):
+    VoiceCampaignOperator(
+        task_id="call", list_name="staff", text="Too late", send=True, poll_interval=1, wait_timeout=5
+    )
