@@ -37,7 +37,13 @@ def get_provider_info() -> dict[str, Any]:
             {"integration-name": "Octopush", "python-modules": ["airflow_provider_octopush.sensors.voice_campaign"]},
         ],
         "triggers": [
-            {"integration-name": "Octopush", "python-modules": ["airflow_provider_octopush.triggers.voice_campaign"]},
+            {
+                "integration-name": "Octopush",
+                "python-modules": [
+                    "airflow_provider_octopush.triggers.voice_campaign",
+                    "airflow_provider_octopush.triggers.turn",
+                ],
+            },
         ],
         "notifications": ["airflow_provider_octopush.notifications.octopush.OctopushVoiceNotifier"],
         "connection-types": [

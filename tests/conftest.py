@@ -92,6 +92,10 @@ class Sandbox:
         """Computation delay, contacts, cost per contact, outcome of campaigns created from now on."""
         self._admin("config", behaviour)
 
+    def cancel_drafts(self) -> int:
+        """Every campaign awaiting validation is cancelled (a free account); returns how many were."""
+        return self._admin("cancel_drafts", {})["cancelled"]
+
     def finish(self) -> int:
         """Every campaign still being computed is computed now; returns how many were."""
         return self._admin("finish", {})["finished"]

@@ -19,7 +19,8 @@ bug shows up as an error instead of a quietly different campaign.
 Test hooks under ``/_sandbox/`` (no auth, loopback only): ``GET campaigns``,
 ``GET messages``, ``GET lists``, ``GET requests``, ``POST faults`` (inject failures into the next requests),
 ``POST config`` (computation delay, contacts, cost, outcome), ``POST finish`` (every campaign still
-being computed is computed now) and ``POST reset``.
+being computed is computed now), ``POST cancel_drafts`` (every campaign awaiting validation is
+cancelled) and ``POST reset``.
 Run ``octopush-sandbox --help``. Never imported by the hook or operator. Its modules: ``state`` (what it
 remembers), ``protocol`` (what every endpoint shares), ``voice``, ``contacts``, ``account`` and ``admin``
 (the endpoints, each module with its table of routes), ``server`` (HTTP) and ``cli``.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
@@ -58,6 +59,16 @@ def finish(state: SandboxState, request: Request) -> Answer:
     return 200, {"finished": len(finished)}
 
 
+def cancel_drafts(state: SandboxState, request: Request) -> Answer:
+    """Every campaign awaiting validation is cancelled, as a person clearing the account would: a suite that
+    turns one draft per account on mid-way starts from a free account."""
+    with state.lock:
+        pending = [campaign for campaign in state.campaigns.values() if campaign.pending]
+        for campaign in pending:
+            campaign.cancelled_at = time.time()
+    return 200, {"cancelled": len(pending)}
+
+
 def reset(state: SandboxState, request: Request) -> Answer:
     state.reset()
     return 200, {"reset": True}
@@ -71,5 +82,6 @@ ROUTES: dict[tuple[str, str], Endpoint] = {
     ("POST", "faults"): faults,
     ("POST", "config"): config,
     ("POST", "finish"): finish,
+    ("POST", "cancel_drafts"): cancel_drafts,
     ("POST", "reset"): reset,
 }

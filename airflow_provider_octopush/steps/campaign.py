@@ -12,7 +12,7 @@ import math
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_octopush.api.facts import CODE_ALREADY_SENT, CODE_NOT_FOUND, COMPUTING, FAILED
 from airflow_provider_octopush.exceptions import CampaignNotSent, OctopushApiError, OctopushError, from_event
@@ -23,16 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from airflow_provider_octopush.hooks.octopush import OctopushHook
-
-
-class Logger(Protocol):
-    """What these steps need of a log: a task's or a notifier's (Airflow's own type), or the stdlib's."""
-
-    def info(self, msg: str, /, *args: Any) -> Any: ...
-
-    def warning(self, msg: str, /, *args: Any) -> Any: ...
-
-    def error(self, msg: str, /, *args: Any) -> Any: ...
+    from airflow_provider_octopush.steps.log import Logger
 
 
 @dataclass(frozen=True)

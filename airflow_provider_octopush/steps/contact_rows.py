@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
     from airflow_provider_octopush.hooks.octopush import OctopushHook
-    from airflow_provider_octopush.steps.campaign import Logger
+    from airflow_provider_octopush.steps.log import Logger
 
 MODES = ("add", "sync", "remove")
 ON_BAD_ROW = ("fail", "skip")

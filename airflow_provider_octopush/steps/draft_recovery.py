@@ -34,7 +34,7 @@ from airflow_provider_octopush.exceptions import (
 
 if TYPE_CHECKING:
     from airflow_provider_octopush.hooks.octopush import OctopushHook
-    from airflow_provider_octopush.steps.campaign import Logger
+    from airflow_provider_octopush.steps.log import Logger
 
 # How long after our own create a draft counts as proven ours by timing (see the module's docstring).
 TIMING_WINDOW = 120.0

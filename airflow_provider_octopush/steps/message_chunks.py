@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence
 
     from airflow_provider_octopush.hooks.octopush import OctopushHook
-    from airflow_provider_octopush.steps.campaign import Logger
+    from airflow_provider_octopush.steps.log import Logger
 
 # What a chunk's request_id adds to the task's key: ".<place>.<12 hex digits>".
 BASE_REQUEST_ID_MAX_LENGTH = 100

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from datetime import timedelta
 
-    from airflow_provider_octopush.steps.campaign import Logger
+    from airflow_provider_octopush.steps.log import Logger
 
 
 def payload_for_now(

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from airflow.sdk import Context
 
-    from airflow_provider_octopush.steps.campaign import Logger
+    from airflow_provider_octopush.steps.log import Logger
 
 CAMPAIGN_KEY = "octopush_campaign"
 SENT_KEY = "octopush_sent"

@@ -17,7 +17,7 @@ from airflow_provider_octopush.steps.draft_recovery import create_or_recover, fi
 if TYPE_CHECKING:
     from airflow_provider_octopush.api.answers import Draft
     from airflow_provider_octopush.hooks.octopush import OctopushHook
-    from airflow_provider_octopush.steps.campaign import Logger
+    from airflow_provider_octopush.steps.log import Logger
 
 
 def is_turn_refusal(error: BaseException) -> bool:

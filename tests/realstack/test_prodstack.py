@@ -195,6 +195,24 @@ def test_the_scheduler_restarted_during_a_30_day_backfill(prod: ProdStack) -> No
     assert sorted(c["payload"]["text"] for c in made) == [f"Report for 2026-03-{day:02d}" for day in range(1, 31)]
 
 
+def test_a_5_day_backfill_on_one_account_sends_5_campaigns_taking_turns(prod: ProdStack) -> None:
+    """Octopush holds one draft per account: the deferred tasks of a backfill, on two workers and two triggerers,
+    wait for one another's turn and each sends its campaign."""
+    wait_for("ps_turns_backfill", lambda: prod.dag_ready("ps_turns_backfill"), timeout=180)
+    prod.sandbox.cancel_drafts()  # the earlier tests' prepared campaigns, awaiting validation still
+    prod.sandbox.configure(one_draft=True)
+    try:
+        backfill = prod.create_backfill("ps_turns_backfill", "--from-date", "2026-04-01", "--to-date", "2026-04-05")
+        prod.wait_backfill(backfill, timeout=600)
+    finally:
+        prod.sandbox.configure(one_draft=False)
+    runs = prod.api("GET", "/api/v2/dags/ps_turns_backfill/dagRuns?limit=100")["dag_runs"]
+    assert sorted(run["state"] for run in runs if run["run_type"] == "backfill") == ["success"] * 5
+    made = [c for c in prod.sandbox.campaigns() if c["payload"]["text"].startswith("Digest for 2026-04")]
+    assert sorted(c["payload"]["text"] for c in made) == [f"Digest for 2026-04-0{day}" for day in range(1, 6)]
+    assert {(c["status"], c["send_calls"]) for c in made} == {("sent", 1)}
+
+
 def redis_values(port: int) -> bytes:
     """Every key and value in the broker, as bytes."""
     import redis

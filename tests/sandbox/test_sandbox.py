@@ -136,3 +136,18 @@ def test_finish_ends_every_computation_now(sandbox: Sandbox) -> None:
     assert sandbox.finish() == 2
     assert [c["status"] for c in sandbox.campaigns()] == ["ready_to_be_sent"] * 2
     assert sandbox.finish() == 0
+
+
+def test_cancel_drafts_frees_the_account_for_the_next_create(octopush_conn: Sandbox) -> None:
+    from airflow_provider_octopush.hooks.octopush import OctopushHook
+
+    with OctopushHook() as hook:
+        first = hook.create_voice_campaign_on_list(list_name="staff", text="left prepared")["ticket_number"]
+        assert octopush_conn.cancel_drafts() == 1 and hook.get_voice_campaign_draft() is None
+        hook.create_voice_campaign_on_list(list_name="staff", text="next")  # not refused with 126
+    cancelled, created = octopush_conn.campaigns()
+    assert (cancelled["ticket_number"], cancelled["status"], created["status"]) == (
+        first,
+        "cancelled",
+        "ready_to_be_sent",
+    )

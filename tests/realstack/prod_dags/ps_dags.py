@@ -45,3 +45,16 @@ with DAG("ps_defer", schedule=None, start_date=START, max_active_tasks=50, defau
 # A month of daily campaigns, backfilled while the scheduler restarts.
 with DAG("ps_backfill", schedule="@daily", start_date=START, catchup=False, max_active_runs=10) as ps_backfill:
     VoiceCampaignOperator(task_id="call", list_name="daily", text="Report for {{ ds }}")
+
+# Taking turns on one account (the test switches the sandbox to one draft, as Octopush): send=True, deferred.
+with DAG("ps_turns_backfill", schedule="@daily", start_date=START, catchup=False, max_active_runs=5):
+    VoiceCampaignOperator(
+        task_id="call",
+        list_name="turns",
+        text="Digest for {{ ds }}",
+        send=True,
+        deferrable=True,
+        poll_interval=1,
+        retries=1,  # a deferral ended within seconds can meet apache/airflow#67287 (docs/production.md)
+        retry_delay=timedelta(seconds=1),
+    )
