@@ -115,7 +115,7 @@ for dag_id, deferrable in (("rs_turns_backfill", False), ("rs_turns_backfill_def
             send=True,
             deferrable=deferrable,
             poll_interval=1,
-            retries=1,  # a deferral ended within seconds can meet apache/airflow#67287 (docs/production.md)
+            retries=3,  # each turn ends a deferral within seconds: apache/airflow#67287, docs/production.md
             retry_delay=timedelta(seconds=1),
         )
 
@@ -126,7 +126,7 @@ with DAG("rs_turns_fanout", schedule=None, start_date=START, max_active_tasks=10
         send=True,
         deferrable=True,
         poll_interval=1,
-        retries=1,
+        retries=3,
         retry_delay=timedelta(seconds=1),
     ).expand(list_name=[f"team-{number:02d}" for number in range(10)])
 

@@ -55,6 +55,6 @@ with DAG("ps_turns_backfill", schedule="@daily", start_date=START, catchup=False
         send=True,
         deferrable=True,
         poll_interval=1,
-        retries=1,  # a deferral ended within seconds can meet apache/airflow#67287 (docs/production.md)
+        retries=3,  # each turn ends a deferral within seconds: apache/airflow#67287, docs/production.md
         retry_delay=timedelta(seconds=1),
     )
