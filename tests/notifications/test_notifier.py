@@ -13,6 +13,7 @@ from airflow_provider_octopush.exceptions import (
     CampaignParameterError,
     OctopushApiError,
     OctopushError,
+    OctopushRejectedError,
 )
 from airflow_provider_octopush.notifications.octopush import (
     OctopushVoiceNotifier,
@@ -238,6 +239,21 @@ def test_an_alert_waits_for_the_campaign_ahead_of_it_to_go_out(octopush_conn: Sa
     campaigns = octopush_conn.campaigns()
     assert [campaign["status"] for campaign in campaigns] == ["sent", "sent"]
     assert len(octopush_conn.requests("/voice-campaign-on-list/create")) >= 3  # other, refused one(s), the alert
+
+
+def test_an_alert_behind_a_draft_that_never_goes_ends_within_its_timeout_naming_it(octopush_conn: Sandbox) -> None:
+    """The notifier's own time bound holds while it waits for the account's turn: it fails in time, having created
+    nothing, and says which campaign held the account."""
+    from airflow_provider_octopush.hooks.octopush import OctopushHook
+
+    with OctopushHook() as hook:
+        ahead = hook.create_voice_campaign_on_list(list_name="staff", text="left prepared")["ticket_number"]
+    notifier = OctopushVoiceNotifier(list_name="on-call", text="alert", poll_interval=0.2, timeout=12, wait_timeout=2)
+    started = time.monotonic()
+    with pytest.raises(OctopushRejectedError, match=f"behind campaign {ahead}") as raised:
+        notifier(dict(DEADLINE_CONTEXT))
+    assert time.monotonic() - started < 12
+    assert "Nothing was created by this task" in str(raised.value) and len(octopush_conn.campaigns()) == 1
 
 
 def test_a_notifier_phones_numbers_at_once_and_a_reinvoked_callback_phones_nobody_twice(

@@ -155,3 +155,14 @@ def test_a_failed_task_phones_the_on_call_numbers_once(octopush_conn: Sandbox, m
     assert message["payload"]["text"] == "Task load failed"
     assert len(message["recipients"]) == 2
     assert octopush_conn.campaigns() == []
+
+
+def test_a_message_to_numbers_holds_no_draft_and_never_waits_for_one(octopush_conn: Sandbox, make_dag: Any) -> None:
+    """A campaign awaiting validation blocks list campaigns (126), not messages to numbers: they go at once."""
+    from airflow_provider_octopush.hooks.octopush import OctopushHook
+
+    with OctopushHook() as hook:
+        hook.create_voice_campaign_on_list(list_name="staff", text="left prepared")
+    run = make_dag(tasks=f'VoiceMessageOperator(task_id="call", recipients={TWO}, text="Disk full")').test()
+    assert run.state == "success" and len(octopush_conn.messages()) == 1
+    assert octopush_conn.requests("/voice-campaign/draft") == []  # it never looked for a turn
