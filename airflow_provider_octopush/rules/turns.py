@@ -6,11 +6,17 @@ cost) until the draft ahead of it is sent, cancelled or gone, then creates again
 
 Who goes next is decided by Octopush: the first create that reaches it once the account is free.
 Tasks share no store that every supported Airflow lets them write, so waiters in different
-processes cannot form a queue. Instead the interval between a waiter's reads shrinks as its wait
-grows (:func:`next_read_in`): of the waiters, the one that has waited longest reads most often, so
-it is the most likely to see the account free first and take the turn; a newer waiter is likelier
-to read later and find the next draft in place. No waiter holds another back, and none waits past
-its own limit: it then fails, naming the draft it waited behind, having created nothing.
+processes cannot form a queue. Two rules order them instead:
+
+- the deferred waiters of one triggerer form a queue by when they first met the refusal: when the
+  account is free only the longest waiting goes, and the others leave it the account for
+  :func:`claim_lasts` (until its draft appears), then wait for that draft in turn;
+- across processes (waiters in workers, other triggerers) the interval between a waiter's reads
+  shrinks as its wait grows (:func:`next_read_in`): the one that has waited longest reads most
+  often, so it is the most likely to see the account free first.
+
+No waiter holds another back for longer than a claim, and none waits past its own limit: it then
+fails, naming the draft it waited behind, having created nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +36,17 @@ def next_read_in(poll_interval: float, waited: float) -> float:
     """Seconds until a waiter that has waited ``waited`` seconds reads the draft again."""
     progress = min(1.0, max(0.0, waited) / (RAMP * poll_interval))
     return poll_interval / (1.0 + (FASTEST - 1.0) * progress)
+
+
+def claim_lasts(poll_interval: float) -> float:
+    """How long the waiters of one triggerer leave a free account to the one of them that went to create:
+    its task resumes in a worker before it creates (seconds, more on a loaded scheduler)."""
+    return max(20.0, 3 * poll_interval)
+
+
+def older(since: float, key: int, others: dict[int, float]) -> bool:
+    """Whether another waiter of this triggerer (``others``: key -> since) has waited longer (ties by key)."""
+    return any((other_since, other) < (since, key) for other, other_since in others.items() if other != key)
 
 
 def how_to_free(ticket: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
@@ -18,10 +19,21 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 from airflow_provider_octopush.api.answers import Draft
 from airflow_provider_octopush.exceptions import to_event
 from airflow_provider_octopush.hooks.octopush import OctopushHook
-from airflow_provider_octopush.rules.turns import next_read_in
+from airflow_provider_octopush.rules.turns import claim_lasts, next_read_in, older
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
+
+
+@dataclass
+class _Account:
+    """The deferred waiters of one account in this triggerer process, and the latest claim of a free turn."""
+
+    waiting: dict[int, float] = field(default_factory=dict)  # id of the trigger -> when it first met the refusal
+    claimed_at: float | None = None  # when the longest waiter went to create; None once a draft shows it did
+
+
+_ACCOUNTS: dict[tuple[str, str], _Account] = {}  # (base URL, login) -> its waiters here
 
 
 class AccountFreeTrigger(BaseTrigger):
@@ -63,6 +75,13 @@ class AccountFreeTrigger(BaseTrigger):
             },
         )
 
+    def _left_to_another(self, account: _Account, now: float) -> bool:
+        """The account is free, but another waiter of this triggerer has the turn: it waited longer, or it went to
+        create moments ago (its draft will show)."""
+        if account.claimed_at is not None and now - account.claimed_at < claim_lasts(self.poll_interval):
+            return True
+        return older(self.since, id(self), account.waiting)
+
     def _event(self, outcome: str, draft: Draft | None = None, error: dict[str, Any] | None = None) -> TriggerEvent:
         return TriggerEvent(
             {
@@ -80,20 +99,26 @@ class AccountFreeTrigger(BaseTrigger):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         hook = OctopushHook(self.octopush_conn_id)
         behind: Draft | None = None
+        key, account = id(self), _Account()
         try:
-            await hook.aload_settings()
+            settings = await hook.aload_settings()
+            account = _ACCOUNTS.setdefault((settings.base_url, settings.login), account)
+            account.waiting[key] = self.since
             while True:
                 body = await hook.aget_voice_campaign_draft()
                 draft = Draft.from_response(body) if body else None
-                if draft is None:
+                now = time.time()
+                if draft is None and not self._left_to_another(account, now):
+                    account.claimed_at = now
                     yield self._event("free", behind)
                     return
-                if behind is None or draft.ticket_number != behind.ticket_number:
-                    self.log.info("Waiting for the turn behind Octopush %s", draft.describe())
-                behind = draft
-                now = time.time()
+                if draft is not None:
+                    account.claimed_at = None  # the claim, if any, made its draft: wait for that one now
+                    if behind is None or draft.ticket_number != behind.ticket_number:
+                        self.log.info("Waiting for the turn behind Octopush %s", draft.describe())
+                    behind = draft
                 if now >= self.deadline:
-                    yield self._event("timeout", draft)
+                    yield self._event("timeout", draft or behind)
                     return
                 await asyncio.sleep(min(next_read_in(self.poll_interval, now - self.since), self.deadline - now))
         except asyncio.CancelledError:
@@ -101,4 +126,5 @@ class AccountFreeTrigger(BaseTrigger):
         except Exception as err:  # anything: the resumed task must learn of it
             yield self._event("error", behind, error=to_event(err))
         finally:
+            account.waiting.pop(key, None)
             await hook.aclose()
