@@ -38,6 +38,12 @@ def next_read_in(poll_interval: float, waited: float) -> float:
     return poll_interval / (1.0 + (FASTEST - 1.0) * progress)
 
 
+# A deferred waiter takes a free turn no sooner than this after it deferred: Airflow can fail a task resumed
+# within seconds of its deferral (a stale success of the deferring exit, apache/airflow#67287, #72716), and a
+# resumed waiter creates its campaign at once, with its request_id; a try ended under it would burn that id.
+DEFERRAL_HOLD = 15.0
+
+
 def claim_lasts(poll_interval: float) -> float:
     """How long the waiters of one triggerer leave a free account to the one of them that went to create:
     its task resumes in a worker before it creates (seconds, more on a loaded scheduler)."""

@@ -39,6 +39,7 @@ class CampaignMemory:
     def __init__(self, context: Context, log: Logger) -> None:
         self._store: Any = context.get("task_state_store")
         self._messages: dict[str, dict[str, Any]] | None = None
+        self._holds: str | None = None  # the ticket the store is known to hold, once read or written
         task, ti = context.get("task"), context.get("ti")
         # Airflow retries a failed try while the try number has not passed max_tries (and retries are set).
         self.retry_left = bool(getattr(task, "retries", 0)) and ti is not None and ti.try_number <= ti.max_tries
@@ -59,7 +60,8 @@ class CampaignMemory:
             return None
         record = self._store.get(CAMPAIGN_KEY)
         if isinstance(record, dict) and record.get("request_id") == request_id:
-            return str(record["ticket_number"])
+            self._holds = str(record["ticket_number"])
+            return self._holds
         return None
 
     def remember_created(self, ticket_number: str, request_id: str) -> None:
@@ -67,6 +69,7 @@ class CampaignMemory:
             self._store.set(
                 CAMPAIGN_KEY, {"ticket_number": ticket_number, "request_id": request_id}, retention=NEVER_EXPIRE
             )
+            self._holds = ticket_number  # only once the write succeeded: a failed one leaves nothing to resume
 
     def sent_answer(self, ticket_number: str) -> dict[str, Any] | None:
         """Octopush's answer to the send of that campaign, if an earlier try got it."""
@@ -98,11 +101,12 @@ class CampaignMemory:
         """Whether a try that failed while waiting leaves its campaign to the next try instead of cancelling it.
 
         Only where the next try will run (a retry is left, and the error is not one Airflow never
-        retries) and can find the campaign for certain: from the store, or, without one (Airflow
-        3.1, 3.2), when ``findable()`` says Octopush's draft answer names the request_id.
+        retries) and can find the campaign for certain: from the store, where it was written (a write
+        that failed, say because Airflow already ended this try, leaves nothing to find), or, without
+        one (Airflow 3.1, 3.2), when ``findable()`` says Octopush's draft answer names the request_id.
         """
         from airflow_provider_octopush.version_compat import AirflowFailException
 
         if not self.retry_left or isinstance(error, AirflowFailException):
             return False
-        return self.available or findable()
+        return self._holds is not None or findable()

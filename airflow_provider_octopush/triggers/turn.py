@@ -19,7 +19,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 from airflow_provider_octopush.api.answers import Draft
 from airflow_provider_octopush.exceptions import to_event
 from airflow_provider_octopush.hooks.octopush import OctopushHook
-from airflow_provider_octopush.rules.turns import claim_lasts, next_read_in, older
+from airflow_provider_octopush.rules.turns import DEFERRAL_HOLD, claim_lasts, next_read_in, older
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -99,7 +99,7 @@ class AccountFreeTrigger(BaseTrigger):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         hook = OctopushHook(self.octopush_conn_id)
         behind: Draft | None = None
-        key, account = id(self), _Account()
+        key, account, started = id(self), _Account(), time.monotonic()
         try:
             settings = await hook.aload_settings()
             account = _ACCOUNTS.setdefault((settings.base_url, settings.login), account)
@@ -108,7 +108,8 @@ class AccountFreeTrigger(BaseTrigger):
                 body = await hook.aget_voice_campaign_draft()
                 draft = Draft.from_response(body) if body else None
                 now = time.time()
-                if draft is None and not self._left_to_another(account, now):
+                held = time.monotonic() - started < DEFERRAL_HOLD and now < self.deadline
+                if draft is None and not held and not self._left_to_another(account, now):
                     account.claimed_at = now
                     yield self._event("free", behind)
                     return
