@@ -587,8 +587,10 @@ def test_a_5_day_backfill_on_one_account_sends_5_campaigns_taking_turns(stack: S
         stack.wait_backfill(stack.create_backfill(dag_id, *window))
         runs = backfill_runs(stack, dag_id)
     assert len(runs) == 5 and {run["state"] for run in runs} == {"success"}
-    digests = [c for c in stack.sandbox.campaigns() if c["payload"]["text"].startswith("Digest for 2026-02")]
-    assert sorted(c["payload"]["text"] for c in digests) == [f"Digest for 2026-02-0{day}" for day in range(1, 6)]
+    digests = [c for c in stack.sandbox.campaigns() if c["payload"]["text"].startswith(f"{dag_id}: digest for 2026-02")]
+    assert sorted(c["payload"]["text"] for c in digests) == [
+        f"{dag_id}: digest for 2026-02-0{day}" for day in range(1, 6)
+    ]
     assert {(c["status"], c["send_calls"]) for c in digests} == {("sent", 1)}
 
 

@@ -111,7 +111,7 @@ for dag_id, deferrable in (("rs_turns_backfill", False), ("rs_turns_backfill_def
         VoiceCampaignOperator(
             task_id="call",
             list_name="staff",
-            text="Digest for {{ ds }}",
+            text=f"{dag_id}: digest for {{{{ ds }}}}",
             send=True,
             deferrable=deferrable,
             poll_interval=1,
