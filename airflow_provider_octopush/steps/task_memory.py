@@ -109,4 +109,16 @@ class CampaignMemory:
 
         if not self.retry_left or isinstance(error, AirflowFailException):
             return False
-        return self._holds is not None or findable()
+        return self._knows_a_campaign() or findable()
+
+    def _knows_a_campaign(self) -> bool:
+        """The store holds this task's campaign: written or read by this try, or by the try it resumes (deferred)."""
+        if self._holds is not None:
+            return True
+        if self._store is None:
+            return False
+        try:
+            record = self._store.get(CAMPAIGN_KEY)
+        except Exception:  # the store cannot be read (Airflow ended this try): nothing is known for certain
+            return False
+        return isinstance(record, dict) and bool(record.get("ticket_number"))
