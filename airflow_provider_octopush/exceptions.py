@@ -31,16 +31,29 @@ class OctopushError(AirflowException):
 
 
 class CampaignParameterError(OctopushError, AirflowFailException, ValueError):
-    """A campaign parameter or an operator argument breaks a rule; raised before any HTTP call.
+    """A parameter sent to Octopush breaks a rule; raised before any HTTP call.
 
     Says which parameter, what is wrong and the rule. A ``ValueError`` too, as bad values are.
     """
+
+    KIND = "Parameter"
 
     def __init__(self, parameter: str, problem: str, rule: str) -> None:
         self.parameter = parameter
         self.problem = problem
         self.rule = rule
-        super().__init__(f"Parameter {parameter!r}: {problem}. Rule: {rule}.")
+        super().__init__(f"{self.KIND} {parameter!r}: {problem}. Rule: {rule}.")
+
+
+class ArgumentError(CampaignParameterError):
+    """An argument of an operator, a sensor or the notifier that Octopush never sees breaks a rule
+    (``batch_size``, ``poll_interval``, ``recipients``, ``outlets``, ...); raised before any HTTP call.
+
+    A subclass of :class:`CampaignParameterError`, which these were raised as before, so that an
+    ``except CampaignParameterError`` keeps catching every bad value.
+    """
+
+    KIND = "Argument"
 
 
 class OctopushConnectionError(OctopushError, AirflowFailException, ValueError):
@@ -107,13 +120,16 @@ def to_event(error: BaseException) -> dict[str, Any]:
     }
     if isinstance(error, CampaignParameterError):  # a ticket rendered in the triggerer: its three parts
         described["parameter"] = [error.parameter, error.problem, error.rule]
+        described["error_class"] = type(error).__name__
     return described
 
 
 def from_event(event: dict[str, Any], context: str) -> OctopushError:
     """The error :func:`to_event` described, of the same class, its text prefixed by ``context``."""
     if event.get("parameter"):
-        return CampaignParameterError(*event["parameter"])
+        return (ArgumentError if event.get("error_class") == "ArgumentError" else CampaignParameterError)(
+            *event["parameter"]
+        )
     error_class = _REBUILT.get(event.get("error_class") or "", OctopushError)
     return error_class(
         f"{context}: {event.get('message')}",

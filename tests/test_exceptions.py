@@ -161,6 +161,16 @@ def test_bad_values_are_value_errors_too() -> None:
     )
 
 
+def test_an_operator_argument_is_named_an_argument_and_still_caught_as_a_bad_parameter() -> None:
+    error = exceptions.ArgumentError("batch_size", "got 0", "a whole number from 1 to 5000")
+    assert isinstance(error, exceptions.CampaignParameterError) and isinstance(error, ValueError)
+    assert str(error) == "Argument 'batch_size': got 0. Rule: a whole number from 1 to 5000."
+    rebuilt = exceptions.from_event(exceptions.to_event(error), "ignored")
+    assert type(rebuilt) is exceptions.ArgumentError and str(rebuilt) == str(error)
+    parameter = exceptions.from_event(exceptions.to_event(exceptions.CampaignParameterError("a", "b", "c")), "x")
+    assert type(parameter) is exceptions.CampaignParameterError
+
+
 @pytest.mark.parametrize(
     "error",
     [

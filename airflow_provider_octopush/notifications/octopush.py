@@ -165,12 +165,12 @@ class OctopushVoiceNotifier(BaseNotifier):
 
     def _budget(self, context: Context | None = None, *, in_triggerer: bool = False) -> tuple[float, float]:
         """The whole notification's time and the wait's, checked: (timeout, wait_timeout)."""
-        from airflow_provider_octopush.exceptions import CampaignParameterError
+        from airflow_provider_octopush.exceptions import ArgumentError
 
         timeout = default_timeout(context, in_triggerer=in_triggerer) if self.timeout is None else self.timeout
         wait_timeout = timeout - SEND_RESERVE if self.wait_timeout is None else self.wait_timeout
         if wait_timeout >= timeout or wait_timeout <= 0:
-            raise CampaignParameterError(
+            raise ArgumentError(
                 "wait_timeout",
                 f"{wait_timeout:g} s does not fit in timeout {timeout:g} s",
                 "greater than 0 and less than timeout, which must also hold the create and the send or cancel",

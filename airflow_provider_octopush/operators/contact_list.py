@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 
 from airflow_provider_octopush.api.facts import LIST_NAME_MAX_LENGTH, TAG_NAME_MAX_LENGTH
-from airflow_provider_octopush.rules.arguments import parse_conn_id
+from airflow_provider_octopush.rules.arguments import parse_conn_id, parse_flag, parse_option
 from airflow_provider_octopush.rules.connection import DEFAULT_CONN_ID
 from airflow_provider_octopush.rules.recipients import parse_list_name
 from airflow_provider_octopush.rules.templates import holds_template, is_literal
-from airflow_provider_octopush.rules.values import parse_bool, parse_choice
+from airflow_provider_octopush.rules.values import parse_bool
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -25,10 +25,10 @@ BATCH_SIZE_LIMIT = 5000
 
 
 def _batch_size(value: object) -> int:
-    from airflow_provider_octopush.exceptions import CampaignParameterError
+    from airflow_provider_octopush.exceptions import ArgumentError
 
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= BATCH_SIZE_LIMIT:
-        raise CampaignParameterError("batch_size", f"got {value!r}", f"a whole number from 1 to {BATCH_SIZE_LIMIT}")
+        raise ArgumentError("batch_size", f"got {value!r}", f"a whole number from 1 to {BATCH_SIZE_LIMIT}")
     return value
 
 
@@ -80,8 +80,8 @@ class ContactListOperator(BaseOperator):
         self.contacts = contacts
         self.list_name = list_name
         self.tag_name = tag_name
-        self.mode = parse_choice("mode", mode, MODES)
-        self.on_bad_row = parse_choice("on_bad_row", on_bad_row, ON_BAD_ROW)
+        self.mode = parse_option("mode", mode, MODES)
+        self.on_bad_row = parse_option("on_bad_row", on_bad_row, ON_BAD_ROW)
         self.update_existing = None if update_existing is None else parse_bool("update_existing", update_existing)
         self.auto_remove_blacklisted_numbers = (
             None
@@ -89,7 +89,7 @@ class ContactListOperator(BaseOperator):
             else parse_bool("auto_remove_blacklisted_numbers", auto_remove_blacklisted_numbers)
         )
         self.batch_size = _batch_size(batch_size)
-        self.create_list = parse_bool("create_list", create_list)
+        self.create_list = parse_flag("create_list", create_list)
         self.octopush_conn_id = parse_conn_id(octopush_conn_id)
         if list_name is None and (tag_name is None or self.mode != "add"):
             raise CampaignParameterError(

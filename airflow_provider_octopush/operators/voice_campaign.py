@@ -17,6 +17,7 @@ from airflow.sdk import BaseOperator
 from airflow_provider_octopush.rules.arguments import (
     DEFAULT_SEND_AT_GRACE,
     parse_conn_id,
+    parse_flag,
     parse_grace,
     parse_limit,
     parse_policy,
@@ -30,7 +31,6 @@ from airflow_provider_octopush.rules.parameters import CAMPAIGN_PARAMETERS
 # default_request_id is re-exported: DAGs imported it from here before the layout of 0.2.0.
 from airflow_provider_octopush.rules.request_ids import default_request_id as default_request_id
 from airflow_provider_octopush.rules.templates import check_literals, has_custom_jinja, holds_template
-from airflow_provider_octopush.rules.values import parse_bool
 from airflow_provider_octopush.version_compat import conf
 
 if TYPE_CHECKING:
@@ -140,17 +140,17 @@ class VoiceCampaignOperator(BaseOperator):
             octopush_conn_id=parse_conn_id(octopush_conn_id),
             send_at_grace=parse_grace(send_at_grace),
             on_past_send_at=parse_policy(on_past_send_at),
-            send=parse_bool("send", send),
+            send=parse_flag("send", send),
             max_cost=parse_limit("max_cost", max_cost),
             max_contacts=parse_limit("max_contacts", max_contacts),
             poll_interval=parse_seconds("poll_interval", poll_interval),
             wait_timeout=parse_seconds("wait_timeout", wait_timeout),
-            deferrable=parse_bool("deferrable", deferrable),
+            deferrable=parse_flag("deferrable", deferrable),
         )
         if self.outlets and not self.send:
-            from airflow_provider_octopush.exceptions import CampaignParameterError
+            from airflow_provider_octopush.exceptions import ArgumentError
 
-            raise CampaignParameterError(
+            raise ArgumentError(
                 "outlets",
                 "set on a task with send=False, which succeeds having called nobody",
                 "outlets announce sent campaigns: set send=True, or put them on the SendVoiceCampaignOperator",

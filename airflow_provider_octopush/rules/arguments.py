@@ -6,9 +6,9 @@ import math
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_octopush.exceptions import CampaignParameterError
+from airflow_provider_octopush.exceptions import ArgumentError, CampaignParameterError
 from airflow_provider_octopush.rules.reading import describe
-from airflow_provider_octopush.rules.values import parse_choice, parse_number, require_str
+from airflow_provider_octopush.rules.values import parse_bool, parse_choice, parse_number, require_str
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -35,9 +35,9 @@ def parse_limit(name: str, value: object) -> float | None:
         return None
     if value.__class__ in (int, float) and 0 <= value < math.inf:
         return value
-    number = parse_number(name, value, NUMBER_RULE)
+    number = parse_number(name, value, NUMBER_RULE, ArgumentError)
     if number < 0:
-        raise CampaignParameterError(name, f"{describe(value)} is negative", NUMBER_RULE)
+        raise ArgumentError(name, f"{describe(value)} is negative", NUMBER_RULE)
     if not isinstance(value, str):
         return value  # type: ignore[return-value]
     return int(number) if number.is_integer() else number
@@ -47,9 +47,9 @@ def parse_seconds(name: str, value: object) -> float:
     """A duration in seconds (``poll_interval``, ``wait_timeout``, ``timeout``): greater than 0."""
     if value.__class__ in (int, float) and 0 < value < math.inf:
         return value
-    number = parse_number(name, value, SECONDS_RULE)
+    number = parse_number(name, value, SECONDS_RULE, ArgumentError)
     if number <= 0:
-        raise CampaignParameterError(name, f"{describe(value)} is not greater than 0", SECONDS_RULE)
+        raise ArgumentError(name, f"{describe(value)} is not greater than 0", SECONDS_RULE)
     return number
 
 
@@ -58,9 +58,12 @@ def parse_grace(value: object) -> timedelta:
     if value is DEFAULT_SEND_AT_GRACE:
         return value
     rule = "a timedelta, or a number of seconds, of zero or more"
-    grace = value if isinstance(value, timedelta) else timedelta(seconds=parse_number("send_at_grace", value, rule))
+    if isinstance(value, timedelta):
+        grace = value
+    else:
+        grace = timedelta(seconds=parse_number("send_at_grace", value, rule, ArgumentError))
     if grace < timedelta(0):
-        raise CampaignParameterError("send_at_grace", f"{describe(value)} is negative", rule)
+        raise ArgumentError("send_at_grace", f"{describe(value)} is negative", rule)
     return grace
 
 
@@ -68,7 +71,7 @@ def parse_policy(value: object) -> str:
     """``on_past_send_at``: fail, skip or send_now."""
     if value in PAST_SEND_AT_POLICIES:
         return value
-    return parse_choice("on_past_send_at", value, PAST_SEND_AT_POLICIES)
+    return parse_choice("on_past_send_at", value, PAST_SEND_AT_POLICIES, ArgumentError)
 
 
 def parse_conn_id(value: object) -> str:
@@ -76,9 +79,9 @@ def parse_conn_id(value: object) -> str:
     if value.__class__ is str and value.strip():
         return value
     rule = "the id of an Octopush connection, a non-empty text"
-    conn_id = require_str("octopush_conn_id", value, rule)
+    conn_id = require_str("octopush_conn_id", value, rule, ArgumentError)
     if not conn_id.strip():
-        raise CampaignParameterError("octopush_conn_id", "is empty", rule)
+        raise ArgumentError("octopush_conn_id", "is empty", rule)
     return conn_id
 
 
@@ -89,8 +92,18 @@ def parse_ticket(value: object) -> str:
         "(check the task or XCom it is pulled from)"
     )
     if not isinstance(value, str) or not value.strip():
-        raise CampaignParameterError("ticket_number", f"got {describe(value)}", rule)
+        raise CampaignParameterError("ticket_number", f"got {describe(value)}", rule)  # sent to Octopush
     return value.strip()
+
+
+def parse_flag(name: str, value: object) -> bool:
+    """An operator's own on/off argument (``send``, ``deferrable``, ...), read as ``parse_bool`` reads."""
+    return parse_bool(name, value, ArgumentError)
+
+
+def parse_option(name: str, value: object, choices: tuple[str, ...]) -> str:
+    """An operator's own choice (``mode``, ``on_bad_row``), read as ``parse_choice`` reads."""
+    return parse_choice(name, value, choices, ArgumentError)
 
 
 def store_arguments(task: object, values: Mapping[str, Any], /, **checked: Any) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
-from airflow_provider_octopush.exceptions import CampaignParameterError
+from airflow_provider_octopush.exceptions import ArgumentError, CampaignParameterError
 from airflow_provider_octopush.rules.reading import describe
 
 if TYPE_CHECKING:
@@ -44,17 +44,17 @@ def parse_phone_number(value: object, name: str = "phone_number") -> str:
         problem = f"got {type(value).__name__} {describe(value)}"
         if isinstance(value, int) and not isinstance(value, bool):
             problem += " (a number as an integer has lost its + and any leading zero: give it as text)"
-        raise CampaignParameterError(name, problem, PHONE_RULE)
+        raise ArgumentError(name, problem, PHONE_RULE)
     number = _SEPARATORS.sub("", value)
     if not _PHONE.fullmatch(number):
-        raise CampaignParameterError(name, f"{describe(value)} is not an international number", PHONE_RULE)
+        raise ArgumentError(name, f"{describe(value)} is not an international number", PHONE_RULE)
     return number
 
 
 def _field_value(name: str, value: object) -> str:
     """A personalisation field: text, or a number written as text."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise CampaignParameterError(name, f"got {type(value).__name__} {describe(value)}", "a text or a number")
+        raise ArgumentError(name, f"got {type(value).__name__} {describe(value)}", "a text or a number")
     return str(value)
 
 
@@ -70,12 +70,10 @@ def parse_row(row: object, fields: tuple[str, ...], where: str, index: int) -> d
     if isinstance(row, str):
         row = {"phone_number": row}
     if not isinstance(row, dict):
-        raise CampaignParameterError(f"{where}[{index}]", f"got {type(row).__name__} {describe(row)}", RECIPIENTS_RULE)
+        raise ArgumentError(f"{where}[{index}]", f"got {type(row).__name__} {describe(row)}", RECIPIENTS_RULE)
     if not row.keys() <= _allowed(fields):
         unknown = sorted(set(row) - set(fields))[0]
-        raise CampaignParameterError(
-            f"{where}[{index}].{unknown}", "is not a field of a row", "one of " + ", ".join(fields)
-        )
+        raise ArgumentError(f"{where}[{index}].{unknown}", "is not a field of a row", "one of " + ", ".join(fields))
     number = row.get("phone_number")
     canonical = number.__class__ is str and _PHONE.fullmatch(number)
     if canonical:
@@ -102,14 +100,14 @@ def as_rows(value: object, name: str) -> list[Any]:
             try:
                 value = ast.literal_eval(text)
             except (ValueError, SyntaxError):
-                raise CampaignParameterError(name, f"{describe(value)} is not a list", RECIPIENTS_RULE) from None
+                raise ArgumentError(name, f"{describe(value)} is not a list", RECIPIENTS_RULE) from None
         else:
             value = [part.strip() for part in re.split(r"[,;\n]", text) if part.strip()]
     if isinstance(value, list):
         return value
     if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):  # a tuple, Airflow's lazy XCom list
         return list(value)
-    raise CampaignParameterError(name, f"got {type(value).__name__} {describe(value)}", RECIPIENTS_RULE)
+    raise ArgumentError(name, f"got {type(value).__name__} {describe(value)}", RECIPIENTS_RULE)
 
 
 def parse_recipients(value: object, name: str = "recipients") -> list[dict[str, str]]:
@@ -117,7 +115,7 @@ def parse_recipients(value: object, name: str = "recipients") -> list[dict[str, 
     kept once (its first row): phoning a person twice for one message is never meant."""
     rows = as_rows(value, name)
     if not rows:
-        raise CampaignParameterError(name, "is empty", "at least one recipient")
+        raise ArgumentError(name, "is empty", "at least one recipient")
     seen: dict[str, dict[str, str]] = {}
     for index, row in enumerate(rows):
         recipient = parse_row(row, RECIPIENT_FIELDS, name, index)
@@ -129,7 +127,7 @@ def check_recipients(recipients: object, max_recipients: float | None) -> list[d
     """Every number checked, and no more of them than ``max_recipients``: before any call."""
     people = parse_recipients(recipients)
     if max_recipients is not None and len(people) > max_recipients:
-        raise CampaignParameterError(
+        raise ArgumentError(
             "recipients",
             f"holds {len(people)} numbers, more than max_recipients={max_recipients:g}",
             "at most max_recipients numbers; raise max_recipients if the list is right",

@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
-from airflow_provider_octopush.rules.arguments import parse_conn_id, parse_ticket
+from airflow_provider_octopush.rules.arguments import parse_conn_id, parse_flag, parse_ticket
 from airflow_provider_octopush.rules.connection import DEFAULT_CONN_ID
 from airflow_provider_octopush.rules.templates import holds_template
-from airflow_provider_octopush.rules.values import parse_bool
 from airflow_provider_octopush.version_compat import AIRFLOW_V_3_3_PLUS, conf
 
 if TYPE_CHECKING:
@@ -60,13 +59,13 @@ class VoiceCampaignReadySensor(BaseSensorOperator):
             parse_ticket(ticket_number)  # at DAG load: an empty literal ticket can never work
         self.ticket_number = ticket_number
         self.octopush_conn_id = parse_conn_id(octopush_conn_id)
-        self.deferrable = parse_bool("deferrable", deferrable)
+        self.deferrable = parse_flag("deferrable", deferrable)
         if start_from_trigger is None:
             start_from_trigger = self.deferrable
-        elif parse_bool("start_from_trigger", start_from_trigger) and not self.deferrable:
-            from airflow_provider_octopush.exceptions import CampaignParameterError
+        elif parse_flag("start_from_trigger", start_from_trigger) and not self.deferrable:
+            from airflow_provider_octopush.exceptions import ArgumentError
 
-            raise CampaignParameterError(
+            raise ArgumentError(
                 "start_from_trigger", "True without deferrable=True", "a wait starts in the triggerer only if it defers"
             )
         if start_from_trigger and AIRFLOW_V_3_3_PLUS:

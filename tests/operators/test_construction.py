@@ -139,7 +139,7 @@ def test_a_bad_argument_is_an_import_error_of_the_dag_file(tmp_path: Path) -> No
     )
     bag = DagBag(dag_folder=str(tmp_path))  # examples are off in the tests' Airflow home
     (error,) = bag.import_errors.values()
-    assert "Parameter 'poll_interval': -1 is not greater than 0. Rule: a number of seconds" in error
+    assert "Argument 'poll_interval': -1 is not greater than 0. Rule: a number of seconds" in error
     assert "bad" not in bag.dags
 
 

@@ -113,8 +113,8 @@ def test_too_many_contacts_in_one_call_says_to_lower_batch_size(octopush_conn: S
             "'tag_name': .* has 21 characters. Rule: at most 20",
         ),
         ('contacts=["+33600000000"], tag_name="vip", mode="sync"', "Parameter 'list_name': is not set"),
-        ('contacts=["+33600000000"], list_name="staff", mode="replace"', "Parameter 'mode'"),
-        ('contacts=["+33600000000"], list_name="staff", batch_size=0', "Parameter 'batch_size'"),
+        ('contacts=["+33600000000"], list_name="staff", mode="replace"', "Argument 'mode'"),
+        ('contacts=["+33600000000"], list_name="staff", batch_size=0', "Argument 'batch_size'"),
         ('contacts=["0600000000"], list_name="staff"', "1 of 1 rows are refused"),
     ],
 )

@@ -120,10 +120,10 @@ def test_a_number_no_template_renders_is_checked_before_any_call(octopush_conn: 
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ('recipients=["+33612345678", "0612"], text="Hi"', "Parameter 'recipients[1].phone_number'"),
+        ('recipients=["+33612345678", "0612"], text="Hi"', "Argument 'recipients[1].phone_number'"),
         ('recipients=["+33612345678"], text="Hi", purpose="urgent"', "Parameter 'purpose': 'urgent' is not allowed"),
         ('recipients=["+33612345678", "+33612345679"], text="Hi", max_recipients=1', "more than max_recipients=1"),
-        ('recipients=[], text="Hi"', "Parameter 'recipients': is empty"),
+        ('recipients=[], text="Hi"', "Argument 'recipients': is empty"),
     ],
 )
 def test_a_bad_literal_fails_when_the_dag_file_loads(make_dag: Any, arguments: str, message: str) -> None:
