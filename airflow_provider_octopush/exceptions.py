@@ -99,6 +99,14 @@ class CampaignNotReady(OctopushError, AirflowSensorTimeout):
     """A sensor's ``timeout`` passed before the campaign was computed: a sensor time-out, never retried."""
 
 
+class CallbackUrlInUse(OctopushError, AirflowFailException):
+    """The account already sends its delivery reports to another URL (one per account): not replaced unless asked."""
+
+
+class DeliveryReportError(OctopushError, ValueError):
+    """A callback's fields do not make a delivery report: the receiver refuses it and stores nothing."""
+
+
 def with_advice(error: OctopushError, advice: str) -> OctopushError:
     """The same error, of the same class and with the same answer, its text followed by ``advice``."""
     return type(error)(f"{error} {advice}", status=error.status, code=error.code, api_message=error.api_message)

@@ -46,6 +46,14 @@ def get_provider_info() -> dict[str, Any]:
             },
         ],
         "notifications": ["airflow_provider_octopush.notifications.octopush.OctopushVoiceNotifier"],
+        # Both this key and the airflow.plugins entry point: with lazy provider discovery (Airflow's default)
+        # only the entry point loads the plugin.
+        "plugins": [
+            {
+                "name": "octopush_results",
+                "plugin-class": "airflow_provider_octopush.plugins.octopush.OctopushResultsPlugin",
+            }
+        ],
         "connection-types": [
             {
                 "connection-type": CONN_TYPE,

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 LOGIN = "tests@example.com"
 # Long and distinctive, so that a scan of the logs for it cannot miss or misfire.
 API_KEY = "k3y-Secret-9f2c71d0e4b8a6"
+CALLBACK_SECRET = "Realstack-Callback-Secret-" + "q" * 20  # a connection's receiver secret, 46 characters
 
 
 class Sandbox:
@@ -84,6 +86,18 @@ class Sandbox:
 
     def requests(self, path: str | None = None) -> list[dict[str, Any]]:
         return [item for item in self._admin("requests") if path is None or item["path"] == path]
+
+    def callbacks_sent(self) -> list[dict[str, Any]]:
+        """The delivery reports the sandbox posted to the account's callback URL, with the answer each got."""
+        return self._admin("callbacks")
+
+    def wait_for_callbacks(self, count: int, timeout: float = 30) -> list[dict[str, Any]]:
+        """The reports posted, once ``count`` have been (the sandbox posts them from a thread)."""
+        deadline = time.monotonic() + timeout
+        while len(sent := self.callbacks_sent()) < count:
+            assert time.monotonic() < deadline, f"{len(sent)} of {count} reports posted: {sent}"
+            time.sleep(0.05)
+        return sent
 
     def reset(self) -> None:
         self._admin("reset", {})
@@ -252,3 +266,65 @@ def xcoms(dag_run: Any, task_id: str = "call") -> dict[str, Any]:
 def task_instance(dag_run: Any) -> Any:
     (ti,) = dag_run.get_task_instances()
     return ti
+
+
+class Receiver:
+    """A client of the results receiver served by ``receiver_server``."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def callback(self, conn_id: str, secret: str, **request: Any) -> Any:
+        import requests
+
+        method = request.pop("method", "POST")
+        return requests.request(method, f"{self.url}/octopush/callbacks/{conn_id}/{secret}", timeout=10, **request)
+
+    def results(self, conn_id: str, message_id: str, token: str | None, after: int = 0) -> Any:
+        import requests
+
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        params: dict[str, Any] = {"message_id": message_id, "after": after}
+        return requests.get(f"{self.url}/octopush/results/{conn_id}", params=params, headers=headers, timeout=10)
+
+    def rows(self, conn_id: str, message_id: str, token: str) -> list[dict[str, Any]]:
+        answer = self.results(conn_id, message_id, token)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["reports"]
+
+    @staticmethod
+    def forget_every_report() -> None:
+        from datetime import datetime, timedelta, timezone
+
+        from airflow_provider_octopush.receiver import store
+
+        store.delete_older_than(timedelta(0), datetime.now(timezone.utc) + timedelta(days=1))
+
+
+@pytest.fixture(scope="session")
+def receiver_server(airflow_db: Path) -> Iterator[str]:
+    """The results receiver mounted at /octopush as the API server mounts it, under uvicorn on a free loopback
+    port, on this process's test database; its base URL."""
+    import socket
+    import threading
+
+    import uvicorn
+    from fastapi import FastAPI
+
+    from airflow_provider_octopush.plugins.octopush import OctopushResultsPlugin
+
+    api_server = FastAPI()
+    for app in OctopushResultsPlugin().fastapi_apps:
+        api_server.mount(app["url_prefix"], app["app"])
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(api_server, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:  # uvicorn's own flag: set once it accepts connections
+        assert thread.is_alive() and time.monotonic() < deadline, "the receiver did not start"
+        time.sleep(0.01)
+    yield f"http://127.0.0.1:{listening.getsockname()[1]}"
+    server.should_exit = True
+    thread.join(10)

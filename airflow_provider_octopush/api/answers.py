@@ -14,6 +14,7 @@ from airflow_provider_octopush.api.facts import (
     CODE_NOT_FOUND,
     COMPUTING,
     CREATE_PATH,
+    DELIVERY_CALLBACK_KEY,
     DUPLICATE_WORDING,
     ERROR_HINTS,
     REJECTED_CODES,
@@ -136,6 +137,18 @@ def ticket_in(response: Mapping[str, Any]) -> Any:
     """The ticket an answer carries, as given (``ticket_number``, or ``vocal_ticket`` as older clients read it),
     or None."""
     return next((response[key] for key in TICKET_KEYS if response.get(key)), None)
+
+
+def delivery_callback_in(settings: Mapping[str, Any]) -> str | None:
+    """The URL the account sends delivery reports to, from its settings (None or "" when it has none).
+
+    Tolerant: under ``callbacks`` as the edit call takes it, under ``campaign_parameters.callbacks``, or at the
+    top level as one unofficial client sends it.
+    """
+    for holder in (settings.get("callbacks"), (settings.get("campaign_parameters") or {}).get("callbacks"), settings):
+        if isinstance(holder, dict) and holder.get(DELIVERY_CALLBACK_KEY):
+            return str(holder[DELIVERY_CALLBACK_KEY])
+    return None
 
 
 def ticket_from(response: Mapping[str, Any]) -> str:

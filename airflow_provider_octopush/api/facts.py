@@ -17,6 +17,11 @@ CANCEL_PATH = "/voice-campaign-on-list/cancel"
 # The account's one campaign awaiting validation (computing or ready): 200 with its ticket and figures, 204 if none.
 DRAFT_PATH = "/voice-campaign/draft"
 BALANCE_PATH = "/wallet/check-balance"
+# The account's settings, among them the URLs Octopush calls back (account-wide, not per campaign). The read's
+# answer shape is not documented beyond its keys: callbacks are looked for under "callbacks", then at the top.
+ACCOUNT_SETTINGS_PATH = "/user/campaign-parameters"
+ACCOUNT_SETTINGS_EDIT_PATH = "/user/campaign-parameters/edit"  # PATCH {"callbacks": {...}}
+DELIVERY_CALLBACK_KEY = "callback_url_for_deliveries"
 # A voice message straight to numbers, no list: sent at once (or at send_at), no status or send step.
 DIRECT_SEND_PATH = "/voice-campaign/send"
 DIRECT_SEND_MAX_RECIPIENTS = 500  # documented: 1 to 500 recipients a call

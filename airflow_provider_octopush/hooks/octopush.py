@@ -19,9 +19,11 @@ from airflow.sdk import BaseHook
 from urllib3.exceptions import NewConnectionError
 
 # ticket_from is re-exported: it was importable from this module before the layout of 0.2.0.
-from airflow_provider_octopush.api.answers import interpret, still_computing, ticket_in
+from airflow_provider_octopush.api.answers import delivery_callback_in, interpret, still_computing, ticket_in
 from airflow_provider_octopush.api.answers import ticket_from as ticket_from
 from airflow_provider_octopush.api.facts import (
+    ACCOUNT_SETTINGS_EDIT_PATH,
+    ACCOUNT_SETTINGS_PATH,
     BALANCE_PATH,
     CANCEL_PATH,
     CODE_ALREADY_SENT,
@@ -32,6 +34,7 @@ from airflow_provider_octopush.api.facts import (
     CONTACTS_DELETE_MAX,
     CONTACTS_DELETE_PATH,
     CREATE_PATH,
+    DELIVERY_CALLBACK_KEY,
     DIRECT_SEND_MAX_RECIPIENTS,
     DIRECT_SEND_PATH,
     DRAFT_PATH,
@@ -44,10 +47,12 @@ from airflow_provider_octopush.api.facts import (
 )
 from airflow_provider_octopush.api.retries import Answer, Failure, RequestRetries
 from airflow_provider_octopush.exceptions import (
+    CallbackUrlInUse,
     CampaignParameterError,
     OctopushApiError,
     OctopushConnectionError,
 )
+from airflow_provider_octopush.rules.callback_url import receiver_url, shown
 from airflow_provider_octopush.rules.connection import (
     CONN_FIELDS,
     CONN_TYPE,
@@ -125,7 +130,7 @@ class OctopushHook(BaseHook):
         by :func:`~airflow_provider_octopush.connection.settings_from`).
         """
         from flask_babel import lazy_gettext
-        from wtforms import BooleanField, IntegerField, StringField
+        from wtforms import BooleanField, IntegerField, PasswordField, StringField
         from wtforms.validators import Optional
 
         fields: dict[str, type] = {
@@ -134,6 +139,7 @@ class OctopushHook(BaseHook):
             "retry_backoff": StringField,
             **dict.fromkeys(("sender", "voice_language", "voice_gender", "purpose"), StringField),
             "simulation_mode": BooleanField,
+            "callback_secret": PasswordField,
         }
         return {
             name: field_class(
@@ -440,6 +446,41 @@ class OctopushHook(BaseHook):
             replay_safe=True,
             done_on_replay=CODE_NOT_FOUND,
         )
+
+    def receiver_url(self, api_base_url: str) -> str:
+        """The results receiver's URL for this connection, on the API server whose public URL is ``api_base_url``."""
+        if not self.settings.callback_secret:
+            raise OctopushConnectionError(
+                f"The Octopush connection {self.octopush_conn_id!r} has no extra 'callback_secret': set one (python -c "
+                "'import secrets; print(secrets.token_urlsafe(32))'), then point the account at the receiver."
+            )
+        return receiver_url(api_base_url, self.octopush_conn_id, self.settings.callback_secret)
+
+    def get_delivery_callback_url(self) -> str | None:
+        """The URL the account sends each recipient's delivery report to (one per account), or None."""
+        return delivery_callback_in(self._request("GET", ACCOUNT_SETTINGS_PATH, replay_safe=True))
+
+    def set_delivery_callback_url(self, url: str, *, replace: bool = False, dry_run: bool = False) -> dict[str, Any]:
+        """Point the account's delivery reports at ``url``: ``{"before", "after", "changed"}``.
+
+        The URL is account-wide: one the account already holds for another system is replaced only with
+        ``replace=True``. ``dry_run``: read and decide, change nothing (``after`` is what it would be).
+        Setting the same URL again changes nothing, so a retry is harmless.
+        """
+        before = self.get_delivery_callback_url()
+        if before and before != url and not replace:
+            raise CallbackUrlInUse(
+                f"The Octopush account of connection {self.octopush_conn_id!r} sends its delivery reports to "
+                f"{shown(before)}, not to {shown(url)}. Octopush holds one such URL per account: replacing it "
+                "stops that receiver from getting any report. If that is what you want, pass replace=True "
+                "(octopush-callbacks --replace)."
+            )
+        changed = before != url
+        if changed and not dry_run:
+            self._request(
+                "PATCH", ACCOUNT_SETTINGS_EDIT_PATH, json={"callbacks": {DELIVERY_CALLBACK_KEY: url}}, replay_safe=True
+            )
+        return {"before": before, "after": url, "changed": changed and not dry_run, "dry_run": dry_run}
 
     def test_connection(self) -> tuple[bool, str]:
         """Read the balance (no side effect, no cost): proves the URL, the login and the key."""

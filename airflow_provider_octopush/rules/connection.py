@@ -27,6 +27,12 @@ RETRY_BACKOFF_LIMIT = 60.0
 # Call parameters a connection may set once for every task using it (a task's own value wins): a staging
 # connection with simulation_mode on makes every DAG safe to try.
 DEFAULT_PARAMETERS = ("sender", "voice_language", "voice_gender", "purpose", "simulation_mode")
+# The secret in the receiver's URL (``secrets.token_urlsafe(32)`` makes one): long enough not to be guessed,
+# only characters that need no escaping in a URL path.
+CALLBACK_SECRET_RULE = (
+    "32 to 128 letters, digits, '-' or '_' (e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+)
+_URL_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
 def _invalid(conn_id: str, problem: str) -> Exception:
@@ -46,13 +52,14 @@ class OctopushSettings:
     max_retries: int
     retry_backoff: float = DEFAULT_RETRY_BACKOFF  # the first wait before a retry, doubled at each, with jitter
     defaults: dict[str, Any] = field(default_factory=dict)  # of DEFAULT_PARAMETERS, checked, as sent
+    callback_secret: str | None = None  # the results receiver's secret for this connection; None: no receiver
 
     def __repr__(self) -> str:
         # the dataclass default would print the key into any log line or traceback
         return (
             f"OctopushSettings(base_url={self.base_url!r}, login={self.login!r}, api_key='***', "
             f"timeout={self.timeout!r}, max_retries={self.max_retries!r}, retry_backoff={self.retry_backoff!r}, "
-            f"defaults={self.defaults!r})"
+            f"defaults={self.defaults!r}, callback_secret={'***' if self.callback_secret else None})"
         )
 
 
@@ -102,7 +109,19 @@ def settings_from(
         max_retries=int(retries),
         retry_backoff=backoff,
         defaults=_defaults(conn_id, extra),
+        callback_secret=callback_secret_from(conn_id, extra),
     )
+
+
+def callback_secret_from(conn_id: str, extra: dict[str, Any]) -> str | None:
+    """The connection's ``callback_secret`` extra, checked; None when the connection receives no reports."""
+    secret = extra.get("callback_secret")
+    if is_unset(secret):
+        return None
+    if not isinstance(secret, str) or not 32 <= len(secret) <= 128 or not _URL_SAFE.issuperset(secret):
+        shown = f"{len(secret)} characters" if isinstance(secret, str) else type(secret).__name__
+        raise _invalid(conn_id, f"extra 'callback_secret' ({shown}, not shown) must be {CALLBACK_SECRET_RULE}")
+    return secret
 
 
 def _seconds(conn_id: str, extra: dict[str, Any], name: str, default: float) -> float:
@@ -181,4 +200,12 @@ CONN_FIELDS: dict[str, Any] = {
     "simulation_mode": _default(
         "Simulation mode", "On: Octopush simulates every call, nobody is phoned (for staging).", "boolean"
     ),
+    "callback_secret": {
+        "label": "Callback secret",
+        "description": (
+            "Optional. The secret in the URL that Octopush calls with each recipient's result (Airflow's "
+            f"/octopush/callbacks/<conn id>/<secret>); empty: no results are received. {CALLBACK_SECRET_RULE}."
+        ),
+        "schema": {"type": ["string", "null"], "format": "password"},
+    },
 }

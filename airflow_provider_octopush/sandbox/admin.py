@@ -37,6 +37,11 @@ def requests(state: SandboxState, request: Request) -> Answer:
         return 200, list(state.requests)
 
 
+def callbacks_sent(state: SandboxState, request: Request) -> Answer:
+    with state.lock:
+        return 200, list(state.callbacks_sent)
+
+
 def faults(state: SandboxState, request: Request) -> Answer:
     queued = [Fault(**item) for item in json.loads(request.raw or b"[]")]
     with state.lock:
@@ -79,6 +84,7 @@ ROUTES: dict[tuple[str, str], Endpoint] = {
     ("GET", "lists"): lists,
     ("GET", "messages"): messages,
     ("GET", "requests"): requests,
+    ("GET", "callbacks"): callbacks_sent,
     ("POST", "faults"): faults,
     ("POST", "config"): config,
     ("POST", "finish"): finish,

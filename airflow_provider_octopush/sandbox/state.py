@@ -36,6 +36,17 @@ class Behaviour:
     draft_names_request_id: bool = False
     # Octopush states no limit of contacts a /contact/create call; beyond this one the sandbox answers 305.
     contacts_per_call: int = 5000
+    # The delivery reports sent to the account's callback URL once a campaign or message is sent
+    # (sandbox/callbacks.py): per number its fields, or None for a report that never comes.
+    reports: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    default_report: dict[str, Any] = field(
+        default_factory=lambda: {"status": "DELIVERED", "call_duration": 21, "charged_duration": 30}
+    )
+    report_delay: float = 0.0
+    report_interval: float = 0.0
+    duplicate_reports: int = 0
+    reports_reversed: bool = False
+    ack_first: bool = False
 
 
 @dataclass
@@ -117,6 +128,8 @@ class SandboxState:
         self.by_request_id: dict[str, str] = {}
         self.faults: list[Fault] = []
         self.requests: list[dict[str, Any]] = []
+        self.callbacks: dict[str, str] = {}  # the account's callback URLs, by Octopush's key
+        self.callbacks_sent: list[dict[str, Any]] = []  # each delivery report posted, with the answer it got
 
     def reset(self) -> None:
         with self.lock:
@@ -128,6 +141,8 @@ class SandboxState:
             self.by_request_id.clear()
             self.faults.clear()
             self.requests.clear()
+            self.callbacks.clear()
+            self.callbacks_sent.clear()
 
     def take_fault(self, path: str, body: str) -> Fault | None:
         with self.lock:

@@ -22,6 +22,7 @@ from airflow_provider_octopush.api.facts import (
 )
 from airflow_provider_octopush.rules.parameters import normalize_campaign, normalize_message
 from airflow_provider_octopush.rules.recipients import parse_recipients
+from airflow_provider_octopush.sandbox.callbacks import call_back
 from airflow_provider_octopush.sandbox.protocol import (
     Answer,
     ApiError,
@@ -85,7 +86,18 @@ def send(state: SandboxState, request: Request) -> Answer:
                 400, CODE_CAMPAIGN_BEING_BUILT, f"The campaign cannot be sent: its status is {campaign.status}"
             )
         campaign.sent_at = time.time()
+        numbers = _recipients(state, campaign)
+    call_back(state, campaign.ticket_number, numbers)
     return 200, None  # documented: "200 OK", no body
+
+
+def _recipients(state: SandboxState, campaign: Campaign) -> list[str]:
+    """Who a sent campaign phones: its list's and tag's numbers when the sandbox holds them, else made-up ones."""
+    names = (campaign.payload.get("list_name"), campaign.payload.get("tag_name"))
+    held = [number for name in names if name in state.lists for number in state.lists[name]]
+    if held:
+        return list(dict.fromkeys(held))
+    return [f"+336{index:08d}" for index in range(1, campaign.behaviour.contacts + 1)]
 
 
 def cancel(state: SandboxState, request: Request) -> Answer:
@@ -139,6 +151,7 @@ def send_message(state: SandboxState, request: Request) -> Answer:
         state.messages.append(
             {"ticket_number": ticket, "request_id": request_id, "payload": canonical, "recipients": recipients}
         )
+    call_back(state, ticket, [recipient["phone_number"] for recipient in recipients])
     return 201, {"ticket_number": ticket, "number_of_contacts": len(recipients), "total_cost": cost}
 
 

@@ -12,7 +12,7 @@ from conftest import API_KEY, connection_json
 
 from airflow_provider_octopush.api.facts import BALANCE_PATH, DEFAULT_BASE_URL
 from airflow_provider_octopush.exceptions import OctopushConnectionError
-from airflow_provider_octopush.rules.connection import base_url_from, settings_from
+from airflow_provider_octopush.rules.connection import base_url_from, callback_secret_from, settings_from
 from airflow_provider_octopush.version_compat import AIRFLOW_V_3_3_PLUS
 
 if TYPE_CHECKING:
@@ -73,6 +73,18 @@ def test_extras_accept_numbers_and_their_text() -> None:
 def test_bad_extras_are_clear_errors(extra: dict[str, Any], field: str) -> None:
     with pytest.raises(OctopushConnectionError, match=f"'octopush_default': extra '{field}'"):
         settings(**extra)
+
+
+def test_a_callback_secret_is_optional_and_checked_without_being_shown() -> None:
+    good = "A1b2-C3d4_" * 4
+    assert callback_secret_from("c", {"callback_secret": good}) == good
+    assert callback_secret_from("c", {}) is None and callback_secret_from("c", {"callback_secret": ""}) is None
+    for bad in ("short-secret", "x" * 31, "x" * 129, "has/slash" * 5, "é" * 40, 12345678901234567890123456789012345):
+        with pytest.raises(
+            OctopushConnectionError, match=r"'c': extra 'callback_secret' .* must be 32 to 128"
+        ) as raised:
+            callback_secret_from("c", {"callback_secret": bad})
+        assert str(bad) not in str(raised.value)
 
 
 @pytest.mark.parametrize(("login", "password", "what"), [("", "k", "login"), ("me@example.com", None, "password")])

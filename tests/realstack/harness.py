@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import API_KEY, LOGIN, Sandbox, connection_json
+from conftest import API_KEY, CALLBACK_SECRET, LOGIN, Sandbox, connection_json
 
 from airflow_provider_octopush.sandbox.cli import announced_url
 
@@ -287,7 +287,9 @@ def airflow_env(home: Path, port: int, sandbox: Sandbox, **settings: str) -> dic
         AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC="2",
         AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD="60",
         AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD="60",
-        AIRFLOW_CONN_OCTOPUSH_DEFAULT=connection_json(sandbox.url, timeout=10, max_retries=0),
+        AIRFLOW_CONN_OCTOPUSH_DEFAULT=connection_json(
+            sandbox.url, timeout=10, max_retries=0, callback_secret=CALLBACK_SECRET
+        ),
         PYTHONPATH=os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])),
     )
     env.update(settings)

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 import psutil
 import pytest
-from conftest import API_KEY, LOGIN
+import requests
+from conftest import API_KEY, CALLBACK_SECRET, LOGIN
 from harness import Stack, stack_fixture, wait_for  # noqa: F401 - stack_fixture provides "stack"
 
 from airflow_provider_octopush.version_compat import AIRFLOW_V_3_2_PLUS, AIRFLOW_V_3_3_PLUS
@@ -519,12 +520,32 @@ def test_a_missed_deadline_phones_the_on_call_list_once(stack: Stack) -> None:
     assert len(campaigns_where(stack.sandbox, list_name="on-call-deadline")) == 1
 
 
+def test_the_real_api_server_serves_the_receiver_and_its_secret_reaches_no_log(stack: Stack) -> None:
+    """The plugin loads under Airflow's default settings; the secret in the path is masked in the access log."""
+    callbacks = f"{stack.url}/octopush/callbacks/octopush_default"
+    report = {"message_id": "voice_realstack", "number": "+33600000001", "status": "DELIVERED"}
+    answer = requests.post(f"{callbacks}/{CALLBACK_SECRET}", json=report, timeout=30)
+    assert (answer.status_code, answer.content) == (200, b"")
+    assert requests.post(f"{callbacks}/{'x' * 43}", data=report, timeout=30).status_code == 404
+    results = requests.get(
+        f"{stack.url}/octopush/results/octopush_default",
+        params={"message_id": "voice_realstack"},
+        headers={"Authorization": f"Bearer {CALLBACK_SECRET}"},
+        timeout=30,
+    )
+    assert [row["number"] for row in results.json()["reports"]] == ["+33600000001"]
+    log = stack.home / "api-server.out"
+    wait_for("the API server's access log", lambda: "/octopush/results" in log.read_text(errors="replace"), 60, 0.2)
+    assert "/octopush/callbacks/octopush_default" in log.read_text(errors="replace")
+    assert CALLBACK_SECRET not in log.read_text(errors="replace")
+
+
 def test_the_api_key_is_nowhere(stack: Stack) -> None:
     """Logs, the metadata database (XCom, rendered fields) and the API's answers hold no key."""
     found: list[str] = []
     for path in stack.home.rglob("*"):
         text = path.read_text(errors="replace") if path.is_file() and path.suffix != ".db" else ""
-        if API_KEY in text or WRONG_KEY in text:
+        if API_KEY in text or WRONG_KEY in text or CALLBACK_SECRET in text:
             found.append(str(path))
     database = sqlite3.connect(stack.home / "airflow.db")
     for (table,) in database.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
@@ -545,7 +566,7 @@ def test_the_api_key_is_nowhere(stack: Stack) -> None:
     scanned = json.dumps(answers)
     # The scan saw real task logs: a guard that can fail, unlike "octopush" (in every connection listing).
     assert "Creating an Octopush voice campaign" in scanned
-    for secret in (API_KEY, WRONG_KEY):
+    for secret in (API_KEY, WRONG_KEY, CALLBACK_SECRET):
         if secret in scanned:
             found.append("an API answer")
     assert not found, f"the API key appears in: {found}"

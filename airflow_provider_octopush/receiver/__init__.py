@@ -1,0 +1,1 @@
+"""The receiver of Octopush's callbacks, served by Airflow's API server: its table and its routes."""
