@@ -34,7 +34,13 @@ def get_provider_info() -> dict[str, Any]:
             },
         ],
         "sensors": [
-            {"integration-name": "Octopush", "python-modules": ["airflow_provider_octopush.sensors.voice_campaign"]},
+            {
+                "integration-name": "Octopush",
+                "python-modules": [
+                    "airflow_provider_octopush.sensors.voice_campaign",
+                    "airflow_provider_octopush.sensors.results",
+                ],
+            },
         ],
         "triggers": [
             {
@@ -42,6 +48,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "airflow_provider_octopush.triggers.voice_campaign",
                     "airflow_provider_octopush.triggers.turn",
+                    "airflow_provider_octopush.triggers.results",
                 ],
             },
         ],

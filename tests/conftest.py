@@ -213,6 +213,7 @@ from airflow_provider_octopush.operators.voice_campaign import (
 )
 from airflow_provider_octopush.operators.contact_list import ContactListOperator
 from airflow_provider_octopush.operators.voice_message import VoiceMessageOperator
+from airflow_provider_octopush.sensors.results import VoiceResultsSensor
 from airflow_provider_octopush.sensors.voice_campaign import VoiceCampaignReadySensor
 
 with DAG(
@@ -311,11 +312,12 @@ def receiver_server(airflow_db: Path) -> Iterator[str]:
     import uvicorn
     from fastapi import FastAPI
 
-    from airflow_provider_octopush.plugins.octopush import OctopushResultsPlugin
+    from airflow_provider_octopush.receiver.app import create_app
+    from airflow_provider_octopush.rules.callback_url import URL_PREFIX
 
     api_server = FastAPI()
-    for app in OctopushResultsPlugin().fastapi_apps:
-        api_server.mount(app["url_prefix"], app["app"])
+    # As the plugin mounts it, but reading each connection's secret at every request: the tests change them.
+    api_server.mount(URL_PREFIX, create_app(secret_cache_seconds=0, secret_recheck_seconds=0))
     listening = socket.socket()
     listening.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(api_server, log_level="warning", lifespan="off"))
@@ -328,3 +330,26 @@ def receiver_server(airflow_db: Path) -> Iterator[str]:
     yield f"http://127.0.0.1:{listening.getsockname()[1]}"
     server.should_exit = True
     thread.join(10)
+
+
+RESULTS_SECRET = "Results-Account-Secret-" + "r" * 30
+
+
+@pytest.fixture
+def results_account(octopush_conn: Sandbox, receiver_server: str, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    """``octopush_default`` with a callback secret; its sandbox account calls back to the receiver, which
+    workers find where they find the Execution API (as on a real deployment); no reports yet."""
+    from airflow_provider_octopush.hooks.octopush import OctopushHook
+
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_OCTOPUSH_DEFAULT",
+        connection_json(
+            octopush_conn.url, timeout=5, max_retries=2, retry_backoff=0.01, callback_secret=RESULTS_SECRET
+        ),
+    )
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTION_API_SERVER_URL", f"{receiver_server}/execution/")
+    Receiver.forget_every_report()
+    with OctopushHook() as hook:
+        hook.set_delivery_callback_url(hook.receiver_url(receiver_server))
+    octopush_conn.configure(computation_delay=0)
+    return octopush_conn

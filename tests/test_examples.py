@@ -130,3 +130,28 @@ def test_rows_to_campaign_example_fills_the_list_and_calls_exactly_those_rows(
     assert filled["refused_rows"][0]["row"] == 2
     (campaign,) = octopush_conn.campaigns()
     assert campaign["status"] == "sent" and campaign["contacts"] == 2
+
+
+@pytest.mark.dag
+def test_appointment_reminder_sends_confirmed_cancelled_and_unreached_to_their_tasks(
+    results_account: Sandbox, airflow_db: Path
+) -> None:
+    results_account.configure(
+        reports={
+            "+33600000101": {"status": "DELIVERED", "pressed_keys_code": "1"},
+            "+33600000102": {"status": "DELIVERED", "pressed_keys_code": "2"},
+            "+33600000103": {"status": "BUSY"},
+            "+33600000104": {"status": "DELIVERED"},  # answered, pressed nothing
+        },
+        ack_first=True,
+        duplicate_reports=1,
+    )
+    from datetime import datetime, timezone
+
+    run = example_dag("octopush_appointment_reminder").test(logical_date=datetime(2030, 1, 1, tzinfo=timezone.utc))
+    assert run.state == "success"
+    assert xcoms(run, "confirm_in_calendar")["return_value"] == ["+33600000101"]
+    assert xcoms(run, "free_the_slots")["return_value"] == ["+33600000102"]
+    assert xcoms(run, "front_desk_calls")["return_value"] == ["+33600000103", "+33600000104"]
+    (campaign,) = results_account.campaigns()
+    assert campaign["payload"]["get_back_pressed_keys"] is True and campaign["contacts"] == 4

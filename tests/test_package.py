@@ -76,6 +76,9 @@ def test_the_wheel_holds_every_module_and_the_metadata(dist: dict[str, Path]) ->
         "airflow_provider_octopush.version_compat",
         "airflow_provider_octopush.sandbox.server",
         "airflow_provider_octopush.sandbox.voice",
+        "airflow_provider_octopush.receiver.app",
+        "airflow_provider_octopush.cli",
+        info["plugins"][0]["plugin-class"].rsplit(".", 1)[0],
         info["notifications"][0].rsplit(".", 1)[0],
     ]:
         assert module.replace(".", "/") + ".py" in names, f"{module} is missing from the wheel"
@@ -89,6 +92,8 @@ def test_the_wheel_holds_every_module_and_the_metadata(dist: dict[str, Path]) ->
     assert "## [0.2.0]" in metadata  # the changelog is part of the long description
     entry_points = zipfile.ZipFile(dist["wheel"]).read(f"{dist_info}/entry_points.txt").decode()
     assert "provider_info = airflow_provider_octopush.get_provider_info:get_provider_info" in entry_points
+    assert "octopush_results = airflow_provider_octopush.plugins.octopush:OctopushResultsPlugin" in entry_points
+    assert "octopush-callbacks = airflow_provider_octopush.cli:main" in entry_points
     with tarfile.open(dist["sdist"]) as sdist:
         sdist_names = {Path(name).name for name in sdist.getnames()}
     assert {"LICENSE", "CHANGELOG.md", "README.md", "py.typed"} <= sdist_names

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import math
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -41,26 +42,34 @@ log = logging.getLogger(__name__)
 MAX_BODY = 16_384  # one report is a few hundred bytes
 PAGE = 1000  # reports per /results page, at most
 SECRET_CACHE_SECONDS = 10.0  # how long a connection's secret is reused before it is read again
+SECRET_RECHECK_SECONDS = 1.0  # how soon a secret that does not match is read again
 RETENTION_CHECK_SECONDS = 3600.0
 
 
 class _Secrets:
-    """Each connection's callback secret, read through Airflow's secrets backends, kept a few seconds."""
+    """Each connection's callback secret, read through Airflow's secrets backends, kept ``keep`` seconds.
 
-    def __init__(self) -> None:
+    A secret that does not match is checked again against the connection if the kept one is older than
+    ``recheck`` seconds: a rotated secret works at once, and a stream of wrong ones costs at most one read a
+    second per connection.
+    """
+
+    def __init__(self, keep: float, recheck: float) -> None:
+        self.keep = keep
+        self.recheck = recheck
         self._cache: dict[str, tuple[float, str | None]] = {}
         self._lock = threading.Lock()
 
-    def of(self, conn_id: str) -> str | None:
+    def match(self, conn_id: str, given: str) -> bool:
         now = time.monotonic()
         with self._lock:
-            cached = self._cache.get(conn_id)
-        if cached and now - cached[0] < SECRET_CACHE_SECONDS:
-            return cached[1]
-        secret = _read_secret(conn_id)
-        with self._lock:
-            self._cache[conn_id] = (now, secret)
-        return secret
+            read_at, secret = self._cache.get(conn_id, (-math.inf, None))
+        age = now - read_at
+        if age >= self.keep or (age >= self.recheck and not _matches(secret, given)):
+            secret = _read_secret(conn_id)
+            with self._lock:
+                self._cache[conn_id] = (now, secret)
+        return _matches(secret, given)
 
 
 def _read_secret(conn_id: str) -> str | None:
@@ -136,12 +145,16 @@ def _hiding_the_secret(app: ASGIApp) -> ASGIApp:
     return hiding
 
 
-def create_app(now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> ASGIApp:
+def create_app(
+    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    secret_cache_seconds: float = SECRET_CACHE_SECONDS,
+    secret_recheck_seconds: float = SECRET_RECHECK_SECONDS,
+) -> ASGIApp:
     """The receiver, with its own secret cache and retention clock."""
     from airflow_provider_octopush.version_compat import conf
 
     app = FastAPI(title="Octopush results receiver", docs_url=None, redoc_url=None, openapi_url=None)
-    secrets = _Secrets()
+    secrets = _Secrets(secret_cache_seconds, secret_recheck_seconds)
     retention = timedelta(days=conf.getfloat("octopush", "results_retention_days", fallback=30.0))
     last_pruned = [-RETENTION_CHECK_SECONDS]
 
@@ -158,7 +171,7 @@ def create_app(now: Callable[[], datetime] = lambda: datetime.now(timezone.utc))
 
     @app.api_route(CALLBACKS_ROUTE + "/{conn_id}/***", methods=["GET", "POST"])
     async def receive(conn_id: str, request: Request) -> Response:
-        if not _matches(await run_in_threadpool(secrets.of, conn_id), request.state.callback_secret):
+        if not await run_in_threadpool(secrets.match, conn_id, request.state.callback_secret):
             return Response(status_code=404)
         body = await _body(request)
         if body is None:
@@ -174,7 +187,7 @@ def create_app(now: Callable[[], datetime] = lambda: datetime.now(timezone.utc))
     @app.get(RESULTS_ROUTE + "/{conn_id}")
     async def results(conn_id: str, request: Request, message_id: str, after: int = 0) -> Response:
         token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not _matches(await run_in_threadpool(secrets.of, conn_id), token):
+        if not await run_in_threadpool(secrets.match, conn_id, token):
             return Response(status_code=404)
         rows = await run_in_threadpool(store.read, conn_id, message_id, after=after, limit=PAGE)
         for row in rows:

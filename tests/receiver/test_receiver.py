@@ -34,7 +34,6 @@ def receiver(receiver_server: str, monkeypatch: pytest.MonkeyPatch) -> Client:
     monkeypatch.setenv("AIRFLOW_CONN_RESULTS_A", connection_json("http://unused", callback_secret=SECRET))
     monkeypatch.setenv("AIRFLOW_CONN_RESULTS_B", connection_json("http://unused", callback_secret=OTHER_SECRET))
     monkeypatch.setenv("AIRFLOW_CONN_NO_SECRET", connection_json("http://unused"))
-    monkeypatch.setattr("airflow_provider_octopush.receiver.app.SECRET_CACHE_SECONDS", 0.0)
     Receiver.forget_every_report()
     return Client(receiver_server)
 
