@@ -132,11 +132,12 @@ class Stack:
         task state included (seen on 3.3.2): ``refused_backfills`` counts the attempts refused.
         """
         known = {item["id"] for item in self.backfills(dag_id)}
-        for attempt in range(4):
+        for attempt in range(ATTEMPTS := 8):
             try:
                 self.airflow("backfill", "create", "--dag-id", dag_id, *args, retry_locked=False)
             except AssertionError as err:
-                if attempt == 3 or not ("database is locked" in str(err) or "AlreadyRunningBackfill" in str(err)):
+                last = attempt == ATTEMPTS - 1
+                if last or not ("database is locked" in str(err) or "AlreadyRunningBackfill" in str(err)):
                     raise
                 self.refused_backfills += 1
                 wait_for(
@@ -145,6 +146,9 @@ class Stack:
                     timeout=300,
                     interval=3,
                 )
+                # Seen in CI with both lanes on 2 cores: four refusals in a row while the scheduler was busy
+                # with the previous test's runs. A growing pause lets its writes pass (at most 2.5 min in all).
+                time.sleep(min(3 * 2**attempt, 30))
                 continue
             return max(item["id"] for item in self.backfills(dag_id) if item["id"] not in known)
         raise AssertionError("unreachable: the last attempt returns or raises")
