@@ -13,12 +13,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from airflow_provider_octopush.rules.connection import DEFAULT_CONN_ID
+
 DESCRIPTION = "Point an Octopush account's delivery reports at Airflow's results receiver."
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="octopush-callbacks", description=DESCRIPTION)
-    parser.add_argument("--conn-id", default="octopush_default", help="the Octopush connection (default: %(default)s)")
+    parser.add_argument("--conn-id", default=DEFAULT_CONN_ID, help="the Octopush connection (default: %(default)s)")
     parser.add_argument(
         "--base-url", help="the API server's public URL, as Octopush reaches it (default: Airflow's [api] base_url)"
     )

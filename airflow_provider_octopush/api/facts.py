@@ -22,6 +22,13 @@ BALANCE_PATH = "/wallet/check-balance"
 ACCOUNT_SETTINGS_PATH = "/user/campaign-parameters"
 ACCOUNT_SETTINGS_EDIT_PATH = "/user/campaign-parameters/edit"  # PATCH {"callbacks": {...}}
 DELIVERY_CALLBACK_KEY = "callback_url_for_deliveries"
+# Every callback URL the edit call takes (under "callbacks").
+CALLBACK_KEYS = (
+    DELIVERY_CALLBACK_KEY,
+    "callback_url_for_inbounds",
+    "callback_url_for_blacklisted_numbers",
+    "callback_url_for_visits",
+)
 # A voice message straight to numbers, no list: sent at once (or at send_at), no status or send step.
 DIRECT_SEND_PATH = "/voice-campaign/send"
 DIRECT_SEND_MAX_RECIPIENTS = 500  # documented: 1 to 500 recipients a call

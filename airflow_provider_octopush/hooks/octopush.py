@@ -447,14 +447,20 @@ class OctopushHook(BaseHook):
             done_on_replay=CODE_NOT_FOUND,
         )
 
-    def receiver_url(self, api_base_url: str) -> str:
-        """The results receiver's URL for this connection, on the API server whose public URL is ``api_base_url``."""
+    @property
+    def callback_secret(self) -> str:
+        """The connection's ``callback_secret``; without one no results are received for it, which is said."""
         if not self.settings.callback_secret:
             raise OctopushConnectionError(
-                f"The Octopush connection {self.octopush_conn_id!r} has no extra 'callback_secret': set one (python -c "
-                "'import secrets; print(secrets.token_urlsafe(32))'), then point the account at the receiver."
+                f"The Octopush connection {self.octopush_conn_id!r} has no extra 'callback_secret', so no results are "
+                "received for it: set one (python -c 'import secrets; print(secrets.token_urlsafe(32))'), then point "
+                "the account at the receiver (octopush-callbacks)."
             )
-        return receiver_url(api_base_url, self.octopush_conn_id, self.settings.callback_secret)
+        return self.settings.callback_secret
+
+    def receiver_url(self, api_base_url: str) -> str:
+        """The results receiver's URL for this connection, on the API server whose public URL is ``api_base_url``."""
+        return receiver_url(api_base_url, self.octopush_conn_id, self.callback_secret)
 
     def get_delivery_callback_url(self) -> str | None:
         """The URL the account sends each recipient's delivery report to (one per account), or None."""

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from airflow_provider_octopush.api.facts import ACCOUNT_SETTINGS_EDIT_PATH, ACCOUNT_SETTINGS_PATH, BALANCE_PATH
+from airflow_provider_octopush.api.facts import (
+    ACCOUNT_SETTINGS_EDIT_PATH,
+    ACCOUNT_SETTINGS_PATH,
+    BALANCE_PATH,
+    CALLBACK_KEYS,
+)
 from airflow_provider_octopush.sandbox.protocol import Answer, ApiError, Endpoint, Request
 
 if TYPE_CHECKING:
@@ -17,15 +22,6 @@ def balance(state: SandboxState, request: Request) -> Answer:
     return 200, {"amount": state.balance, "unit": "euros"}
 
 
-# The callback keys of Octopush's edit call; any other is refused, as a strict server would.
-CALLBACK_KEYS = (
-    "callback_url_for_deliveries",
-    "callback_url_for_inbounds",
-    "callback_url_for_blacklisted_numbers",
-    "callback_url_for_visits",
-)
-
-
 def account_settings(state: SandboxState, request: Request) -> Answer:
     with state.lock:
         return 200, {"campaign_parameters": {"sender_for_voice_sms": "Sandbox"}, "callbacks": dict(state.callbacks)}
@@ -36,7 +32,7 @@ def edit_account_settings(state: SandboxState, request: Request) -> Answer:
     if not isinstance(callbacks, dict) or not callbacks:
         raise ApiError(400, 100, "callbacks must be an object of callback URLs")
     for key, url in callbacks.items():
-        if key not in CALLBACK_KEYS:
+        if key not in CALLBACK_KEYS:  # any other is refused, as a strict server would
             raise ApiError(400, 100, f"unknown callback {key!r}")
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise ApiError(400, 100, f"{key} must be an http(s) URL")

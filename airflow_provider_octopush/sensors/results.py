@@ -73,6 +73,7 @@ class VoiceResultsSensor(BaseSensorOperator):
         self.deadline = parse_seconds("deadline", seconds)
         self.octopush_conn_id = parse_conn_id(octopush_conn_id)
         self.deferrable = parse_flag("deferrable", deferrable)
+        self._progress: tuple[Tally, int] | None = None  # the tally and the last row read, kept across pokes
 
     @staticmethod
     def _expected_numbers(value: Any) -> list[str]:
@@ -130,13 +131,17 @@ class VoiceResultsSensor(BaseSensorOperator):
         return self._hand_on(context, self._read())
 
     def _read(self) -> Tally:
+        """The tally brought up to date: a poke reads only the reports stored since the last one, and asks
+        Octopush for the campaign's size once."""
         from airflow_provider_octopush.hooks.octopush import OctopushHook
         from airflow_provider_octopush.steps.results import read_pages
 
-        tally = self._tally()
+        tally, read = self._progress or (self._tally(), 0)
         with OctopushHook(self.octopush_conn_id) as hook:
-            for rows, _ in read_pages(hook, tally.ticket_number):
+            for rows, last in read_pages(hook, tally.ticket_number, read):
                 tally.add(rows)
+                read = last
+        self._progress = (tally, read)
         return tally
 
     def _hand_on(self, context: Context, tally: Tally) -> dict[str, Any]:

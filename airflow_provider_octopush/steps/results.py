@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_octopush.exceptions import OctopushConnectionError, OctopushError
+from airflow_provider_octopush.exceptions import OctopushError
 from airflow_provider_octopush.rules.callback_url import results_url
 
 if TYPE_CHECKING:
@@ -32,13 +32,7 @@ def api_server_url() -> str:
 
 
 def _where(hook: OctopushHook) -> tuple[str, dict[str, str]]:
-    secret = hook.settings.callback_secret
-    if not secret:
-        raise OctopushConnectionError(
-            f"The Octopush connection {hook.octopush_conn_id!r} has no extra 'callback_secret', so no results are "
-            "received for it: set one and point the account at the receiver (octopush-callbacks)."
-        )
-    return results_url(api_server_url(), hook.octopush_conn_id), {"Authorization": f"Bearer {secret}"}
+    return results_url(api_server_url(), hook.octopush_conn_id), {"Authorization": f"Bearer {hook.callback_secret}"}
 
 
 def _failed(url: str, what: str) -> OctopushError:
@@ -68,7 +62,7 @@ def read_pages(hook: OctopushHook, ticket_number: str, after: int = 0) -> Iterat
             answer = requests.get(url, params=query, headers=headers, timeout=TIMEOUT)
         except requests.RequestException as err:
             raise _failed(url, type(err).__name__) from None
-        rows, after, more = _page(url, answer.status_code, answer.json() if answer.ok else None, after)
+        rows, after, more = _page(url, answer.status_code, answer.json() if answer.status_code == 200 else None, after)
         yield rows, after
 
 
@@ -87,6 +81,7 @@ async def aread_pages(
                 answer = await client.get(url, params={"message_id": ticket_number, "after": after}, headers=headers)
             except httpx.HTTPError as err:
                 raise _failed(url, type(err).__name__) from None
-            ok = answer.status_code == 200
-            rows, after, more = _page(url, answer.status_code, answer.json() if ok else None, after)
+            rows, after, more = _page(
+                url, answer.status_code, answer.json() if answer.status_code == 200 else None, after
+            )
             yield rows, after
