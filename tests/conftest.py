@@ -249,6 +249,19 @@ def make_dag(airflow_db: Path, request: pytest.FixtureRequest) -> Any:
     return make
 
 
+def asset_events(uri: str) -> list[dict[str, Any]]:
+    """The asset events Airflow recorded for the asset, oldest first."""
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.scalars(
+            select(AssetEvent).join(AssetModel, AssetEvent.asset_id == AssetModel.id).where(AssetModel.uri == uri)
+        ).all()
+        return [dict(row.extra) for row in sorted(rows, key=lambda row: row.id)]
+
+
 def xcoms(dag_run: Any, task_id: str = "call") -> dict[str, Any]:
     """The XComs of a task in a finished run, by key."""
     from airflow.models.xcom import XComModel

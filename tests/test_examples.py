@@ -187,3 +187,54 @@ def test_appointment_reminder_sends_confirmed_cancelled_and_unreached_to_their_t
     assert xcoms(run, "front_desk_calls")["return_value"] == ["+33600000103", "+33600000104"]
     (campaign,) = results_account.campaigns()
     assert campaign["payload"]["get_back_pressed_keys"] is True and campaign["contacts"] == 4
+
+
+def _on_call_escalation(acknowledge_within: float) -> Any:
+    """The escalation example, each wait for a 1 shortened to ``acknowledge_within`` seconds."""
+    dag = example_dag("octopush_on_call_escalation")
+    for sensor in (task for task in dag.tasks if task.task_id.startswith("answer_")):
+        sensor.deadline, sensor.poke_interval = acknowledge_within, 0.2
+    return dag
+
+
+def _task_states(run: Any) -> dict[str, str | None]:
+    return {ti.task_id: ti.state for ti in run.get_task_instances()}
+
+
+@pytest.mark.dag
+def test_on_call_escalation_phones_the_next_until_one_presses_1_and_nobody_after(
+    results_account: Sandbox, airflow_db: Path
+) -> None:
+    results_account.configure(
+        reports={
+            "+33600000201": {"status": "BUSY"},
+            "+33600000202": {"status": "DELIVERED", "pressed_keys_code": "1"},
+            "+33600000203": {"status": "DELIVERED", "pressed_keys_code": "1"},
+        },
+        duplicate_reports=1,
+    )
+    run = _on_call_escalation(acknowledge_within=60).test()
+    assert run.state == "success"
+    phoned = [message["recipients"][0]["phone_number"] for message in results_account.messages()]
+    assert phoned == ["+33600000201", "+33600000202"]
+    states = _task_states(run)
+    assert states["nobody_acknowledged_0"] == "success" and states["phone_2"] == "skipped"
+    assert states["rota_silent"] == "skipped"
+    assert xcoms(run, "answer_1")["pressed_keys"] == {"+33600000202": "1"}
+
+
+@pytest.mark.dag
+def test_on_call_escalation_fails_when_the_whole_rota_stays_silent(results_account: Sandbox, airflow_db: Path) -> None:
+    results_account.configure(
+        reports={
+            "+33600000201": {"status": "DELIVERED"},  # answered, pressed nothing
+            "+33600000202": None,  # Octopush never reports
+            "+33600000203": {"status": "DELIVERED", "pressed_keys_code": "2"},
+        }
+    )
+    run = _on_call_escalation(acknowledge_within=1).test()
+    assert run.state == "failed"
+    phoned = [message["recipients"][0]["phone_number"] for message in results_account.messages()]
+    assert phoned == ["+33600000201", "+33600000202", "+33600000203"]
+    assert _task_states(run)["rota_silent"] == "failed"
+    assert xcoms(run, "answer_1")["return_value"]["missing"] == ["+33600000202"]

@@ -374,11 +374,11 @@ class VoiceCampaignOperator(BaseOperator):
             return
         from airflow_provider_octopush.rules.reading import is_unset
         from airflow_provider_octopush.rules.values import parse_send_at
-        from airflow_provider_octopush.steps.asset_event import announce_sent, sent_extra
+        from airflow_provider_octopush.steps.asset_event import announce, sent_extra
 
         send_at = vars(self)["send_at"]  # rendered, checked when the campaign was created
         send_at = None if is_unset(send_at) else parse_send_at(send_at).isoformat()
-        announce_sent(context, self.outlets, sent_extra(ticket, figures, answer, send_at=send_at, knows_send_at=True))
+        announce(context, self.outlets, sent_extra(ticket, figures, answer, send_at=send_at, knows_send_at=True))
 
     def on_kill(self) -> None:
         """Cancel a campaign this task created and has not sent: nobody would send it otherwise."""
@@ -424,7 +424,7 @@ class SendVoiceCampaignOperator(_TicketOperator):
     ui_color = "#e0f5e0"  # the calls go out
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_octopush.steps.asset_event import announce_sent, sent_extra
+        from airflow_provider_octopush.steps.asset_event import announce, sent_extra
         from airflow_provider_octopush.steps.campaign import describe_send, poll_status
 
         def send(hook: OctopushHook, ticket: str) -> dict[str, Any]:
@@ -433,7 +433,7 @@ class SendVoiceCampaignOperator(_TicketOperator):
             self.log.info("%s", describe_send(ticket, answer))
             if self.outlets:
                 extra = sent_extra(ticket, figures, answer, send_at=None, knows_send_at=False)
-                announce_sent(context, self.outlets, extra)
+                announce(context, self.outlets, extra)
             return answer
 
         return self._call(send)

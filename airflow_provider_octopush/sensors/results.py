@@ -39,7 +39,8 @@ class VoiceResultsSensor(BaseSensorOperator):
     XCom: ``return_value``, the summary (``expected``, ``reported``, ``complete``, ``counts`` per outcome,
     ``statuses``, ``missing_count``, ``missing``: up to 100 numbers, ``row_pages``); ``pressed_keys``, the keys
     each number pressed; ``rows_0``, ``rows_1``, ...: one row per recipient with a final result (``number``,
-    ``status``, ``outcome``, ``pressed_keys``, ``call_duration``, ...), at most 5000 a page.
+    ``status``, ``outcome``, ``pressed_keys``, ``call_duration``, ...), at most 5000 a page. The events of its
+    ``outlets`` assets carry the summary in their extra.
 
     :param ticket_number: templated: the campaign's or message's ticket.
     :param expected_numbers: templated: who was phoned (then the summary names the missing). Default: as many
@@ -152,6 +153,10 @@ class VoiceResultsSensor(BaseSensorOperator):
             context["ti"].xcom_push(key=f"rows_{index}", value=rows[start : start + ROWS_PER_XCOM])
         context["ti"].xcom_push(key="pressed_keys", value=tally.pressed_keys())
         summary = {**tally.summary(), "row_pages": len(pages)}
+        if self.outlets:
+            from airflow_provider_octopush.steps.asset_event import announce
+
+            announce(context, self.outlets, summary)
         if summary["complete"]:
             self.log.info("Octopush results of %s, every recipient: %s", tally.ticket_number, summary["counts"])
         else:

@@ -1,9 +1,10 @@
-"""What a task that sent a campaign tells the DAGs scheduled on its ``outlets`` assets.
+"""What a task that sent a campaign, or heard its results, tells the DAGs scheduled on its ``outlets`` assets.
 
 Airflow emits an asset event for every outlet of a task that succeeds; the operators that
 send (``VoiceCampaignOperator(send=True)``, ``SendVoiceCampaignOperator``) succeed only once
 Octopush has accepted the send, so the event means "the calls went out", and its extra
 carries the campaign's figures. A cancelled or refused campaign fails the task: no event.
+``VoiceResultsSensor`` puts the results' summary (counts per outcome, who is missing) on its events.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def sent_extra(
     }
 
 
-def announce_sent(context: Context, outlets: Iterable[Any], extra: dict[str, Any]) -> None:
+def announce(context: Context, outlets: Iterable[Any], extra: dict[str, Any]) -> None:
     """Put ``extra`` on the event of each asset outlet (aliases are left to the DAG author)."""
     from airflow.sdk import Asset
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import LOGIN, Sandbox, connection_json, xcoms
+from conftest import LOGIN, Sandbox, asset_events, connection_json, xcoms
 from harness_hitl import Responder
-from test_asset_events_dag import events
 from test_examples import example_dag
 
 from airflow_provider_octopush.sandbox import SandboxServer, SandboxState
@@ -60,7 +59,7 @@ def test_the_approver_decides_and_the_campaign_is_never_left_prepared(
     octopush_conn: Sandbox, alerts_account: Sandbox, airflow_db: Path, answer: str
 ) -> None:
     octopush_conn.configure(computation_delay=0.3, contacts=180, cost_per_contact=0.05)
-    before = len(events("octopush://campaigns/members"))
+    before = len(asset_events("octopush://campaigns/members"))
     run, asked = run_answered(answer)
     assert run.state == "success"
     (campaign,) = octopush_conn.campaigns()
@@ -69,7 +68,7 @@ def test_the_approver_decides_and_the_campaign_is_never_left_prepared(
     (approver_call,) = alerts_account.campaigns()
     assert approver_call["payload"]["list_name"] == "approvers" and approver_call["status"] == "sent"
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
-    announced = events("octopush://campaigns/members")[before:]
+    announced = asset_events("octopush://campaigns/members")[before:]
     if answer == "Approve":
         assert campaign["status"] == "sent" and campaign["send_calls"] == 1
         assert states["send"] == "success" and states["withdraw"] == states["withdraw_on_failure"] == "skipped"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from conftest import asset_events
 
 from airflow_provider_octopush.exceptions import CampaignParameterError
 from airflow_provider_octopush.steps.asset_event import EXTRA_KEYS
@@ -26,26 +27,13 @@ VoiceCampaignOperator(
 """
 
 
-def events(uri: str = URI) -> list[dict[str, Any]]:
-    """The asset events Airflow recorded for the asset, oldest first."""
-    from airflow.models.asset import AssetEvent, AssetModel
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
-
-    with create_session() as session:
-        rows = session.scalars(
-            select(AssetEvent).join(AssetModel, AssetEvent.asset_id == AssetModel.id).where(AssetModel.uri == uri)
-        ).all()
-        return [dict(row.extra) for row in sorted(rows, key=lambda row: row.id)]
-
-
 def test_a_sent_campaign_emits_its_figures(octopush_conn: Sandbox, make_dag: Any) -> None:
     octopush_conn.configure(computation_delay=0.3, contacts=12, cost_per_contact=0.1)
-    before = len(events())
+    before = len(asset_events(URI))
     run = make_dag(tasks=SEND_WITH_OUTLET % (URI, "")).test()
     assert run.state == "success"
     (campaign,) = octopush_conn.campaigns()
-    (extra,) = events()[before:]
+    (extra,) = asset_events(URI)[before:]
     assert set(extra) == set(EXTRA_KEYS)
     assert extra["ticket_number"] == campaign["ticket_number"]
     assert extra["number_of_contacts"] == 12 and extra["cost"] == pytest.approx(1.2)
@@ -54,16 +42,16 @@ def test_a_sent_campaign_emits_its_figures(octopush_conn: Sandbox, make_dag: Any
 
 def test_a_campaign_cancelled_over_budget_emits_nothing(octopush_conn: Sandbox, make_dag: Any) -> None:
     octopush_conn.configure(computation_delay=0, contacts=12, cost_per_contact=0.1)
-    before = len(events())
+    before = len(asset_events(URI))
     run = make_dag(tasks=SEND_WITH_OUTLET % (URI, ", max_cost=1")).test()
     assert run.state == "failed"
     assert [c["status"] for c in octopush_conn.campaigns()] == ["cancelled"]
-    assert events()[before:] == []
+    assert asset_events(URI)[before:] == []
 
 
 def test_the_send_operator_emits_the_figures_it_read_before_sending(octopush_conn: Sandbox, make_dag: Any) -> None:
     octopush_conn.configure(computation_delay=0, contacts=3, cost_per_contact=0.5)
-    before = len(events())
+    before = len(asset_events(URI))
     run = make_dag(
         tasks=f"""
         from airflow.sdk import Asset
@@ -76,7 +64,7 @@ def test_the_send_operator_emits_the_figures_it_read_before_sending(octopush_con
     ).test()
     assert run.state == "success"
     (campaign,) = octopush_conn.campaigns()
-    (extra,) = events()[before:]
+    (extra,) = asset_events(URI)[before:]
     assert extra["ticket_number"] == campaign["ticket_number"] and extra["number_of_contacts"] == 3
     assert extra["cost"] == pytest.approx(1.5)
     assert extra["sending_date"] is None  # the send_at is the creating task's: this one does not know it

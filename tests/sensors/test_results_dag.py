@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import connection_json, xcoms
+from conftest import asset_events, connection_json, xcoms
 
 if TYPE_CHECKING:
     from conftest import Sandbox
@@ -72,6 +72,21 @@ def test_reports_that_never_come_end_at_the_deadline_naming_the_missing(
     assert run.state == "success"
     summary = value(xcoms(run, "results")["return_value"])
     assert (summary["reported"], summary["complete"], summary["missing"]) == (3, False, NUMBERS[3:])
+
+
+@pytest.mark.parametrize("deferrable", [False, True])
+def test_the_summary_goes_on_the_event_of_each_outlet(phoned: Sandbox, make_dag: Any, deferrable: bool) -> None:
+    """A DAG scheduled on the results' asset starts with the counts in its triggering event (docs/results.md)."""
+    uri = f"octopush://results/patients-{deferrable}"
+    phoned.configure(reports={NUMBERS[0]: {"status": "DELIVERED", "pressed_keys_code": "1"}, NUMBERS[4]: None})
+    tasks = CAMPAIGN_THEN_RESULTS.format(deadline=2, deferrable=deferrable).replace(
+        "poke_interval=0.2,", f"poke_interval=0.2, outlets=[Asset({uri!r})],"
+    )
+    run = make_dag(tasks="from airflow.sdk import Asset\n" + tasks).test()
+    assert run.state == "success"
+    (extra,) = asset_events(uri)
+    assert extra == value(xcoms(run, "results")["return_value"])
+    assert (extra["reported"], extra["counts"], extra["missing_count"]) == (4, {"delivered": 4}, 1)
 
 
 def test_a_connection_without_a_secret_fails_saying_what_to_set(
