@@ -32,7 +32,8 @@ def the_campaign(sandbox: Sandbox) -> dict[str, Any]:
 def test_send_true_sends_exactly_once_after_ready(
     octopush_conn: Sandbox, make_dag: Any, capfd: pytest.CaptureFixture[str], deferrable: bool
 ) -> None:
-    octopush_conn.configure(computation_delay=1.0, contacts=40, cost_per_contact=0.05)
+    # 3 s of computation: a loaded machine (CI's two lanes) can take over a second from the create to the first read.
+    octopush_conn.configure(computation_delay=3.0, contacts=40, cost_per_contact=0.05)
     run = make_dag(f"{SEND}, max_cost=5, max_contacts=100, deferrable={deferrable}").test()
     assert run.state == "success"
     campaign = the_campaign(octopush_conn)

@@ -159,7 +159,7 @@ def test_trigger_waits_for_the_computation_without_blocking_the_loop(
     """Every status answer takes 0.5 s: a blocking read would hold the loop that long, and asyncio's
     debug mode would log it. The threshold sits well above what a loaded machine's scheduling adds,
     so the test fails on a blocking call, not by chance."""
-    octopush_conn.configure(computation_delay=1.0)
+    octopush_conn.configure(computation_delay=2.0)
     ticket = create(OctopushHook())
     octopush_conn.fault(path="/voice-campaign-on-list/status", delay=SLOW_ANSWER, times=100)
     with caplog.at_level(logging.WARNING, logger="asyncio"):
