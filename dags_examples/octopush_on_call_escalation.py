@@ -35,6 +35,7 @@ with DAG(
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     tags=["octopush", "example"],
 ) as dag:
+
     @task.short_circuit(ignore_downstream_trigger_rules=True)
     def nobody_acknowledged(pressed_keys: dict[str, str]) -> bool:
         """True (phone the next) unless the person phoned pressed 1; False skips everything after."""
