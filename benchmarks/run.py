@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import json
 import logging
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -401,6 +403,158 @@ def triggers(sandbox_url: str, count: int, poll_interval: float = 2.0, computati
     )
 
 
+CALLBACK_SECRET = "bench-callback-secret-" + "s" * 24
+# A server of Octopush's callbacks in its own process: "ours", the provider's receiver mounted as Airflow's API
+# server mounts it; "bare", one FastAPI route of the same framework writing the same row to the same table.
+CALLBACK_SERVER = """
+import socket, sys
+import uvicorn
+from datetime import datetime, timezone
+from fastapi import FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
+from airflow_provider_octopush.receiver import store
+from airflow_provider_octopush.receiver.app import create_app
+
+app = FastAPI()
+if sys.argv[1] == "ours":
+    app.mount("/octopush", create_app())
+else:
+    def insert(conn_id, fields):
+        row = {name: fields.get(name) for name in store.REPORT_FIELDS}
+        row.update(conn_id=conn_id, message_id=fields["message_id"], outcome="delivered",
+                   received_at=datetime.now(timezone.utc))
+        with store._session() as session:
+            session.execute(store.REPORTS.insert().values(**row))
+
+    @app.post("/octopush/callbacks/{conn_id}/{secret}")
+    async def receive(conn_id: str, secret: str, request: Request) -> Response:
+        await run_in_threadpool(insert, conn_id, await request.json())
+        return Response(status_code=200)
+
+store.ensure_table()
+listening = socket.socket()
+listening.bind(("127.0.0.1", 0))
+listening.listen(2048)  # connections wait in the backlog until uvicorn accepts them
+print("port", listening.getsockname()[1], flush=True)
+uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off")).run(sockets=[listening])
+"""
+
+
+def _post_reports(url: str, message_id: str, count: int, senders: int = 8) -> tuple[float, list[float]]:
+    """``count`` reports posted by ``senders`` threads, each as soon as its last was answered: the seconds the
+    burst took and each answer's time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    def send(part: range) -> list[float]:
+        times = []
+        with requests.Session() as session:
+            for index in part:
+                report = {"message_id": message_id, "number": f"+336{index:08d}", "status": "DELIVERED"}
+                sent = time.perf_counter()
+                answer = session.post(url, json=report, timeout=10)
+                times.append(time.perf_counter() - sent)
+                assert answer.status_code == 200, answer.status_code
+        return times
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(senders) as pool:
+        parts = list(pool.map(send, [range(first, count, senders) for first in range(senders)]))
+    return time.perf_counter() - started, sorted(t for part in parts for t in part)
+
+
+def callbacks_burst(env: dict[str, str], count: int) -> list[Row]:
+    """Octopush's callbacks answered by the receiver and by a bare handler, each alone on the second core,
+    on the same SQLite metadata database: answers per second, p99 answer time, the server's memory."""
+    import psutil
+
+    connection = json.loads(env["AIRFLOW_CONN_OCTOPUSH_DEFAULT"])
+    server_env = {
+        **env,
+        "AIRFLOW_CONN_OCTOPUSH_DEFAULT": json.dumps({**connection, "extra": {"callback_secret": CALLBACK_SECRET}}),
+    }
+    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env, check=True, capture_output=True)
+    measured = {}
+    for kind in ("bare", "ours"):
+        server = subprocess.Popen(
+            [sys.executable, "-c", CALLBACK_SERVER, kind],
+            env=server_env,
+            stdout=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: _pin_to(1),
+        )
+        try:
+            # Airflow's configuration may log to stdout first: the port comes on its own "port N" line.
+            lines = iter(server.stdout)  # type: ignore[arg-type]
+            port = next(int(line.split()[1]) for line in lines if line.startswith("port "))
+            threading.Thread(target=collections.deque, args=(lines, 0), daemon=True).start()  # a full pipe blocks it
+            url = f"http://127.0.0.1:{port}/octopush/callbacks/octopush_default/{CALLBACK_SECRET}"
+            _post_reports(url, f"voice_warm_{kind}", max(count // 10, 50))
+            memory_before = psutil.Process(server.pid).memory_info().rss
+            seconds, times = _post_reports(url, f"voice_burst_{kind}", count)
+            memory_after = psutil.Process(server.pid).memory_info().rss
+        finally:
+            server.terminate()
+            server.wait()
+        p99 = times[int(0.99 * (len(times) - 1))]
+        measured[kind] = (count / seconds, p99, (memory_after - memory_before) / 2**20)
+    (rate, p99, grown), (bare_rate, bare_p99, bare_grown) = measured["ours"], measured["bare"]
+    return [
+        Row(
+            f"Octopush callbacks answered per second, {count} reports from 8 senders, SQLite (receiver under uvicorn)",
+            f"{rate:.0f}/s",
+            f"{bare_rate:.0f}/s (a bare FastAPI route writing the same rows)",
+            f"{rate / bare_rate:.2f}",
+            ">= 0.7x the bare route",
+            rate >= 0.7 * bare_rate,
+        ),
+        Row(
+            "p99 answer time of those callbacks",
+            f"{1000 * p99:.1f} ms",
+            f"{1000 * bare_p99:.1f} ms (bare route)",
+            f"{p99 / bare_p99:.2f}",
+            "<= 1 s (Octopush asks for an answer in about 1 s)",
+            p99 <= 1.0,
+        ),
+        Row(
+            "receiver's memory growth over those callbacks (RSS, after a warm-up)",
+            f"{grown:+.1f} MB",
+            f"{bare_grown:+.1f} MB (bare route)",
+            "-",
+            "<= +20 MB (nothing kept per report)",
+            grown <= 20,
+        ),
+    ]
+
+
+def callbacks_on_the_production_stack() -> list[Row]:
+    """The burst of the production-like suite (PostgreSQL, the API server killed midway), its last run."""
+    measured = last_suite_figures(PRODSTACK_FIGURES, "callback_burst", "prodstack")
+    if measured is None:
+        return []
+    early, midway = measured["api_server_rss_mb_at_1000_and_5000"]
+    return [
+        Row(
+            f"a burst of {measured['reports']} callbacks at 300/s to Airflow's API server, PostgreSQL, the API server "
+            "killed (-9) midway and started again (production-like suite, its last run)",
+            f"{measured['stored']} stored once, {measured['seconds']} s, p99 {measured['p99_answer_ms']} ms",
+            f"{measured['acknowledged_before_the_kill']} acknowledged before the kill, all still there",
+            "-",
+            "every report once, none acknowledged lost",
+            measured["stored"] == 10_000,
+        ),
+        Row(
+            "API server's memory over that burst (RSS at 1000 and at 5000 reports)",
+            f"{midway} MB",
+            f"{early} MB",
+            f"{midway - early:+d} MB",
+            "< +64 MB",
+            midway - early < 64,
+        ),
+    ]
+
+
 def _pin_to(core: int) -> None:
     """Keep a process on one core when the machine has two or more (Linux only; elsewhere a no-op)."""
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
@@ -532,8 +686,18 @@ def main() -> int:
     args = parser.parse_args()
     repeats = (
         {"import": 3, "parse": 3, "calls": 200, "rss": 1, "triggers": 20, "contacts": 10_000, "turns": 3}
+        | {"callbacks": 500}
         if args.quick
-        else {"import": 15, "parse": 15, "calls": 2000, "rss": 3, "triggers": 200, "contacts": 100_000, "turns": 10}
+        else {
+            "import": 15,
+            "parse": 15,
+            "calls": 2000,
+            "rss": 3,
+            "triggers": 200,
+            "contacts": 100_000,
+            "turns": 10,
+            "callbacks": 10_000,
+        }
     )
     with tempfile.TemporaryDirectory(prefix="octopush-bench-") as tmp:
         home = Path(tmp)
@@ -581,6 +745,7 @@ def main() -> int:
                 ("triggers", lambda: triggers(url, repeats["triggers"])),
                 ("contacts", lambda: contacts_fill(url, repeats["contacts"])),
                 ("turns", lambda: turns_drain(url, repeats["turns"], computation=3.0)),
+                ("callbacks", lambda: callbacks_burst(env, repeats["callbacks"])),
             ):
                 print(f"measuring {name} ...", file=sys.stderr, flush=True)
                 measured = measure()
@@ -589,6 +754,7 @@ def main() -> int:
             sandbox.terminate()
             sandbox.wait()
     rows.extend(production_stack_drain())
+    rows.extend(callbacks_on_the_production_stack())
     rows.extend(waiting_sensors())
     print(f"\nMachine: {machine()}{' (quick mode: too few repetitions to quote)' if args.quick else ''}\n")
     print("| figure | ours | baseline | ratio | target | met |")

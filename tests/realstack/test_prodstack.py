@@ -10,13 +10,16 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from conftest import API_KEY
+import requests
+from conftest import API_KEY, CALLBACK_SECRET
 from harness import wait_for
 from prodstack import (  # noqa: F401 - prod_fixture provides "prod"
     HEARTBEAT_TIMEOUT,
@@ -211,6 +214,111 @@ def test_a_5_day_backfill_on_one_account_sends_5_campaigns_taking_turns(prod: Pr
     made = [c for c in prod.sandbox.campaigns() if c["payload"]["text"].startswith("Digest for 2026-04")]
     assert sorted(c["payload"]["text"] for c in made) == [f"Digest for 2026-04-0{day}" for day in range(1, 6)]
     assert {(c["status"], c["send_calls"]) for c in made} == {("sent", 1)}
+
+
+BURST = 10_000  # reports, each posted once more for one in 20 (Octopush may repeat a report)
+BURST_RATE = 300  # reports a second, as Octopush calls back while a big campaign is being phoned
+
+
+class Burst:
+    """Octopush calling back: reports posted at ``BURST_RATE`` by a few threads, each one posted again until
+    the receiver answers 200 (a refused connection while the API server restarts is no answer)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.acknowledged: set[str] = set()
+        self.latencies: list[float] = []
+        self.lock = threading.Lock()
+
+    def post(self, report: dict[str, str], due: float, session: requests.Session) -> None:
+        time.sleep(max(0.0, due - time.monotonic()))
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            sent = time.monotonic()
+            try:
+                answer = session.post(self.url, json=report, timeout=5)
+            except requests.RequestException:
+                answer = None
+            if answer is not None and answer.status_code == 200:
+                with self.lock:
+                    self.acknowledged.add(report["number"])
+                    self.latencies.append(time.monotonic() - sent)
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"the report of {report['number']} was never acknowledged")
+
+
+def api_server_rss(prod: ProdStack) -> int:
+    """The resident memory of the API server and every process it started, in bytes."""
+    import psutil
+
+    root = psutil.Process(prod.processes["api-server"].pid)
+    return sum(process.memory_info().rss for process in [root, *root.children(recursive=True)])
+
+
+def stored_reports(prod: ProdStack, message_id: str) -> list[dict]:
+    """Every report the receiver holds for ``message_id``, read page by page as the results sensor does."""
+    rows: list[dict] = []
+    after: int | None = 0
+    while after is not None:
+        page = requests.get(
+            f"{prod.url}/octopush/results/octopush_default",
+            params={"message_id": message_id, "after": after},
+            headers={"Authorization": f"Bearer {CALLBACK_SECRET}"},
+            timeout=60,
+        ).json()
+        rows, after = rows + page["reports"], page["next"]
+    return rows
+
+
+@pytest.mark.timeout(600)  # 35 s of posting at the least, and an API server restart on loaded cores
+def test_a_burst_of_10000_callbacks_with_the_api_server_killed_midway_stores_each_report_once(
+    prod: ProdStack,
+) -> None:
+    """Every report the API server acknowledged is still there after it is killed (-9) and started again, and
+    each report, however often posted, is stored once; the memory of the API server stays flat."""
+    numbers = [f"+336{index:08d}" for index in range(BURST)]
+    reports = [{"message_id": "voice_burst", "number": number, "status": "DELIVERED"} for number in numbers]
+    reports += reports[::20]  # the repeats, posted last
+    burst = Burst(f"{prod.url}/octopush/callbacks/octopush_default/{CALLBACK_SECRET}")
+    sessions = threading.local()
+
+    def post(index: int, report: dict[str, str], start: float) -> None:
+        if not hasattr(sessions, "session"):
+            sessions.session = requests.Session()
+        burst.post(report, start + index / BURST_RATE, sessions.session)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        start = time.monotonic()
+        posted = [pool.submit(post, index, report, start) for index, report in enumerate(reports)]
+        wait_for("1000 acknowledged reports", lambda: len(burst.acknowledged) >= 1000, timeout=120, interval=0.1)
+        memory_early = api_server_rss(prod)
+        wait_for("5000 acknowledged reports", lambda: len(burst.acknowledged) >= 5000, timeout=120, interval=0.1)
+        memory_midway = api_server_rss(prod)
+        with burst.lock:  # what the API server had acknowledged when it was killed
+            before_kill = set(burst.acknowledged)
+            prod.stop("api-server", signal.SIGKILL)
+        prod.start("api-server")
+        wait_for("the API server to answer again", prod.healthy, timeout=300, interval=1)
+        for future in posted:
+            future.result()
+        elapsed = time.monotonic() - start
+    rows = stored_reports(prod, "voice_burst")
+    stored = Counter(row["number"] for row in rows)
+    latencies = sorted(burst.latencies)
+    FIGURES["callback_burst"] = {
+        "reports": len(reports),
+        "acknowledged_before_the_kill": len(before_kill),
+        "stored": len(rows),
+        "seconds": round(elapsed, 1),
+        "p99_answer_ms": round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 1),
+        "api_server_rss_mb_at_1000_and_5000": [round(memory_early / 2**20), round(memory_midway / 2**20)],
+    }
+    print(f"\ncallback burst: {FIGURES['callback_burst']}")
+    assert before_kill <= set(stored), f"acknowledged, then lost: {sorted(before_kill - set(stored))[:10]}"
+    assert set(stored) == set(numbers) and max(stored.values()) == 1, FIGURES["callback_burst"]
+    assert len(rows) == BURST
+    assert memory_midway - memory_early < 64 * 2**20, FIGURES["callback_burst"]  # nothing kept per report
 
 
 def redis_values(port: int) -> bytes:
