@@ -198,6 +198,7 @@ def test_notifier_respects_the_budget(octopush_conn: Sandbox, make_dag: Any) -> 
     assert campaign["status"] == "cancelled" and campaign["send_calls"] == 0
 
 
+@pytest.mark.timeout(420)  # the process's start, bounded below, and its end after SIGTERM
 def test_on_kill_cancels_the_campaign_it_created(octopush_conn: Sandbox, make_dag: Any, airflow_db: Any) -> None:
     """A real task process (`airflow tasks test`), killed with SIGTERM while it waits for the computation."""
     octopush_conn.configure(computation_delay=600)
@@ -211,10 +212,17 @@ def test_on_kill_cancels_the_campaign_it_created(octopush_conn: Sandbox, make_da
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while not octopush_conn.requests("/voice-campaign-on-list/status") and time.monotonic() < deadline:
+        # A fresh interpreter imports Airflow and parses the DAG first: over a minute on CI's loaded cores.
+        deadline = time.monotonic() + 240
+        while (
+            not octopush_conn.requests("/voice-campaign-on-list/status")
+            and process.poll() is None
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.2)
-        assert octopush_conn.campaigns(), "the task never created its campaign"
+        if not octopush_conn.campaigns():
+            process.kill()
+            pytest.fail("the task never created its campaign:\n" + process.communicate()[0][-3000:])
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=60)
     finally:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
 HERE = Path(__file__).resolve().parent
+EXAMPLES = HERE.parents[1] / "dags_examples"
 SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
 
 
@@ -304,6 +305,7 @@ def airflow_env(home: Path, port: int, sandbox: Sandbox, **settings: str) -> dic
 def stack_fixture() -> Iterator[Stack]:
     home = Path(tempfile.mkdtemp(prefix="octopush-realstack-"))
     shutil.copytree(HERE / "dags", home / "dags")
+    shutil.copy(EXAMPLES / "octopush_appointment_reminder.py", home / "dags")  # run as a user's DAG would be
     sandbox_process, sandbox = start_sandbox(home)
     port = free_port()
     env = airflow_env(

@@ -12,6 +12,8 @@ import os
 import shutil
 import signal
 import sqlite3
+import subprocess
+import sys
 import time
 import urllib.error
 from pathlib import Path
@@ -538,6 +540,44 @@ def test_the_real_api_server_serves_the_receiver_and_its_secret_reaches_no_log(s
     wait_for("the API server's access log", lambda: "/octopush/results" in log.read_text(errors="replace"), 60, 0.2)
     assert "/octopush/callbacks/octopush_default" in log.read_text(errors="replace")
     assert CALLBACK_SECRET not in log.read_text(errors="replace")
+
+
+APPOINTMENTS = "octopush_appointment_reminder"  # the example DAG, copied into the stack's DAG folder
+
+
+def test_the_appointment_example_in_the_real_stack_sorts_the_answers_it_hears_back(stack: Stack) -> None:
+    """The documented set-up (octopush-callbacks), then the example's own scheduled run: the sandbox calls the
+    real API server's receiver back (each report twice, an ACK first), the sensor waits in the triggerer."""
+    command = Path(sys.executable).with_name("octopush-callbacks")
+    pointed = subprocess.run([command, "--conn-id", "octopush_default"], env=stack.env, capture_output=True, text=True)
+    assert pointed.returncode == 0, pointed.stderr
+    assert CALLBACK_SECRET not in pointed.stdout + pointed.stderr
+    outcomes = {
+        "+33600000101": {"status": "DELIVERED", "pressed_keys_code": "1"},
+        "+33600000102": {"status": "DELIVERED", "pressed_keys_code": "2"},
+        "+33600000103": {"status": "BUSY"},
+        "+33600000104": {"status": "DELIVERED"},  # answered, pressed nothing
+    }
+    stack.sandbox.configure(reports=outcomes, ack_first=True, duplicate_reports=1)
+    runs = f"/api/v2/dags/{APPOINTMENTS}/dagRuns"
+    try:  # unpaused, the DAG (catchup=False) gets its latest interval's run from the scheduler
+        wait_for(APPOINTMENTS, lambda: stack.dag_ready(APPOINTMENTS), timeout=180)
+        (run,) = wait_for("the scheduled run", lambda: stack.api("GET", f"{runs}?run_type=scheduled")["dag_runs"], 120)
+        assert stack.wait_run(APPOINTMENTS, run["dag_run_id"], timeout=400) == "success"
+    finally:  # the account keeps its callback URL: later campaigns report nothing, to keep SQLite's writers few
+        stack.sandbox.configure(reports={}, default_report=None, ack_first=False, duplicate_reports=0)
+
+    def returned(task_id: str) -> object:
+        entry = f"{runs}/{run['dag_run_id']}/taskInstances/{task_id}/xcomEntries/return_value"
+        return stack.api("GET", entry + "?deserialize=true&stringify=false")["value"]
+
+    assert returned("confirm_in_calendar") == ["+33600000101"]
+    assert returned("free_the_slots") == ["+33600000102"]
+    assert returned("front_desk_calls") == ["+33600000103", "+33600000104"]
+    (campaign,) = [c for c in stack.sandbox.campaigns() if c["ticket_number"] == returned("call_patients")]
+    assert campaign["send_calls"] == 1 and campaign["payload"]["get_back_pressed_keys"] is True
+    posted = [r for r in stack.sandbox.callbacks_sent() if r["message_id"] == campaign["ticket_number"]]
+    assert len(posted) == 16 and {r["answer"] for r in posted} == {200}  # an ACK and a final report, each twice
 
 
 def test_the_api_key_is_nowhere(stack: Stack) -> None:
