@@ -262,6 +262,11 @@ def asset_events(uri: str) -> list[dict[str, Any]]:
         return [dict(row.extra) for row in sorted(rows, key=lambda row: row.id)]
 
 
+def task_states(dag_run: Any) -> dict[str, str | None]:
+    """The state of each task of a finished run, by task id."""
+    return {ti.task_id: ti.state for ti in dag_run.get_task_instances()}
+
+
 def xcoms(dag_run: Any, task_id: str = "call") -> dict[str, Any]:
     """The XComs of a task in a finished run, by key."""
     from airflow.models.xcom import XComModel

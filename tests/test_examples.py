@@ -10,7 +10,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import DAGS_FOLDER, ROOT, Sandbox, xcoms
+from conftest import DAGS_FOLDER, ROOT, Sandbox, task_states, xcoms
 
 from airflow_provider_octopush.version_compat import AIRFLOW_V_3_2_PLUS
 
@@ -197,10 +197,6 @@ def _on_call_escalation(acknowledge_within: float) -> Any:
     return dag
 
 
-def _task_states(run: Any) -> dict[str, str | None]:
-    return {ti.task_id: ti.state for ti in run.get_task_instances()}
-
-
 @pytest.mark.dag
 def test_on_call_escalation_phones_the_next_until_one_presses_1_and_nobody_after(
     results_account: Sandbox, airflow_db: Path
@@ -217,7 +213,7 @@ def test_on_call_escalation_phones_the_next_until_one_presses_1_and_nobody_after
     assert run.state == "success"
     phoned = [message["recipients"][0]["phone_number"] for message in results_account.messages()]
     assert phoned == ["+33600000201", "+33600000202"]
-    states = _task_states(run)
+    states = task_states(run)
     assert states["nobody_acknowledged_0"] == "success" and states["phone_2"] == "skipped"
     assert states["rota_silent"] == "skipped"
     assert xcoms(run, "answer_1")["pressed_keys"] == {"+33600000202": "1"}
@@ -236,5 +232,5 @@ def test_on_call_escalation_fails_when_the_whole_rota_stays_silent(results_accou
     assert run.state == "failed"
     phoned = [message["recipients"][0]["phone_number"] for message in results_account.messages()]
     assert phoned == ["+33600000201", "+33600000202", "+33600000203"]
-    assert _task_states(run)["rota_silent"] == "failed"
+    assert task_states(run)["rota_silent"] == "failed"
     assert xcoms(run, "answer_1")["return_value"]["missing"] == ["+33600000202"]

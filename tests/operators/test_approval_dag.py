@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import LOGIN, Sandbox, asset_events, connection_json, xcoms
+from conftest import LOGIN, Sandbox, asset_events, connection_json, task_states, xcoms
 from harness_hitl import Responder
 from test_examples import example_dag
 
@@ -67,7 +67,7 @@ def test_the_approver_decides_and_the_campaign_is_never_left_prepared(
     assert asked["body"] == f"Campaign {campaign['ticket_number']}: 180 contacts, cost 9.0 EUR, about 60.0 s a call."
     (approver_call,) = alerts_account.campaigns()
     assert approver_call["payload"]["list_name"] == "approvers" and approver_call["status"] == "sent"
-    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    states = task_states(run)
     announced = asset_events("octopush://campaigns/members")[before:]
     if answer == "Approve":
         assert campaign["status"] == "sent" and campaign["send_calls"] == 1
@@ -90,7 +90,7 @@ def test_an_approver_who_cannot_be_phoned_leaves_no_campaign_prepared(
     octopush_conn.configure(computation_delay=0)
     alerts_account.configure(contacts=50)  # over the notifier's max_contacts of 5: it cancels and fails
     run = example_dag("octopush_review_then_send").test()
-    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    states = task_states(run)
     assert states["approve"] == "failed" and states["withdraw_on_failure"] == "success"
     (campaign,) = octopush_conn.campaigns()
     assert campaign["status"] == "cancelled" and campaign["send_calls"] == 0

@@ -11,7 +11,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import connection_json, task_instance, xcoms
+from conftest import connection_json, task_instance, task_states, xcoms
 
 from airflow_provider_octopush.operators.voice_campaign import SEND_XCOM_KEY, STATUS_XCOM_KEY
 
@@ -141,7 +141,7 @@ def test_review_then_send_with_the_sensor(octopush_conn: Sandbox, make_dag: Any,
 def test_sensor_fails_on_a_failed_campaign(octopush_conn: Sandbox, make_dag: Any, deferrable: bool) -> None:
     octopush_conn.configure(computation_delay=0.3, outcome="failed")
     run = make_dag(tasks=REVIEW % deferrable).test()
-    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    states = task_states(run)
     assert states == {"prepare": "success", "ready": "failed", "send": "upstream_failed"}
     assert the_campaign(octopush_conn)["send_calls"] == 0
 
