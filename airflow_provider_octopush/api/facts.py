@@ -48,6 +48,10 @@ CODE_TOO_MANY_CONTACTS = 305
 COMPUTING = "under_computation"
 READY = "ready_to_be_sent"
 FAILED = "failed"
+# Undocumented: what a status read says of a campaign once it is sent (the sandbox says "sent"). A status other
+# than ready_to_be_sent that names sending is read as such: Octopush sends only a ready campaign, so asking it
+# to send one again is pointless, and a retry that lost the record of its send must not make that call.
+SENT_WORDING = ("sent", "sending")
 
 # The keys a create answer may carry the ticket under: the documented one, then an older client's.
 TICKET_KEYS = ("ticket_number", "vocal_ticket")

@@ -14,7 +14,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_octopush.api.facts import CODE_ALREADY_SENT, CODE_NOT_FOUND, COMPUTING, FAILED
+from airflow_provider_octopush.api.facts import (
+    CODE_ALREADY_SENT,
+    CODE_NOT_FOUND,
+    COMPUTING,
+    FAILED,
+    READY,
+    SENT_WORDING,
+)
 from airflow_provider_octopush.exceptions import CampaignNotSent, OctopushApiError, OctopushError, from_event
 from airflow_provider_octopush.rules.reading import as_count, finite_number
 from airflow_provider_octopush.version_compat import TaskDeferred
@@ -49,6 +56,11 @@ class CampaignStatus:
     @property
     def computing(self) -> bool:
         return self.status == COMPUTING
+
+    @property
+    def sent(self) -> bool:
+        """Octopush reports it sent (see ``SENT_WORDING``): an earlier try's send, or a person's, went through."""
+        return self.status != READY and any(word in self.status.lower() for word in SENT_WORDING)
 
     def figures(self) -> dict[str, Any]:
         """For XCom and logs."""
@@ -194,9 +206,10 @@ def send_if_allowed(
     """Send a computed campaign that is within budget; otherwise cancel it (if still pending) and raise.
 
     Returns the send answer (``sending_date``). A campaign that was sent already (an earlier
-    try's send went through, or a person sent it) is not sent again: Octopush answers 132,
-    and the answer says ``already_sent``. A status other than the documented ones is left to
-    Octopush to judge: it sends only a campaign that is ready.
+    try's send went through, or a person sent it) is not sent again: its status says so and
+    no send is asked for, or Octopush answers 132; the answer says ``already_sent``. Any other
+    status beyond the documented ones is left to Octopush to judge: it sends only a campaign
+    that is ready.
     """
     ticket = status.ticket_number
     figures = (
@@ -214,6 +227,9 @@ def send_if_allowed(
             f"Octopush campaign {ticket} has status {FAILED!r}; nothing was sent. "
             "Check the list or tag and the campaign in the Octopush web interface."
         )
+    if status.sent:
+        log.info("Octopush reports campaign %s as %r: it is not sent again", ticket, status.status)
+        return {"already_sent": True, "status": status.status}
     problem = budget_problem(status, max_cost, max_contacts)
     if problem:
         cancelled = cancel_quietly(hook, ticket, log)

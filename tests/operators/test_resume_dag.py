@@ -115,3 +115,33 @@ def test_a_retry_that_finds_its_campaign_cancelled_fails_and_says_so(
     assert campaign["status"] == "cancelled" and campaign["send_calls"] == 0
     assert len(octopush_conn.requests(CREATE)) == 1
     assert f"Octopush no longer knows campaign {campaign['ticket_number']}" in capfd.readouterr().out
+
+
+LOSE_THE_SEND_RECORD = """
+def lose_the_record(context, result):
+    if context["ti"].try_number == 1:
+        context["task_state_store"].delete("octopush_sent")  # as when Airflow ended the try before the write
+        raise RuntimeError("the try could not report its success (simulated)")
+
+VoiceCampaignOperator(
+    task_id="call", list_name="staff", text="Hello", send=True, poll_interval=0.2, deferrable=DEFERRABLE,
+    post_execute=lose_the_record,
+)
+"""
+
+
+@pytest.mark.skipif(not AIRFLOW_V_3_3_PLUS, reason="resuming needs Airflow 3.3's task_state_store")
+@pytest.mark.parametrize("deferrable", [False, True])
+def test_a_retry_that_lost_the_record_of_its_send_reads_the_status_and_asks_no_second_send(
+    octopush_conn: Sandbox, make_dag: Any, capfd: pytest.CaptureFixture[str], deferrable: bool
+) -> None:
+    """The store kept the ticket but not the send (the real stack's API server under load): the retry resumes the
+    campaign, Octopush's status says it is sent, and no second send call reaches Octopush."""
+    octopush_conn.configure(computation_delay=0.3)
+    run = make_dag(tasks=LOSE_THE_SEND_RECORD.replace("DEFERRABLE", str(deferrable)), retries=1).test()
+    (campaign,) = octopush_conn.campaigns()
+    assert run.state == "success" and task_instance(run).try_number == 2
+    assert campaign["status"] == "sent" and campaign["send_calls"] == 1
+    assert len(octopush_conn.requests(CREATE)) == 1 and len(octopush_conn.requests(SEND_PATH)) == 1
+    assert xcoms(run)[SEND_XCOM_KEY] == {"already_sent": True, "status": "sent"}
+    assert f"Octopush reports campaign {campaign['ticket_number']} as 'sent'" in capfd.readouterr().out
