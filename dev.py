@@ -27,6 +27,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 import venv
 from dataclasses import dataclass
@@ -292,20 +293,55 @@ STACKS = ("realstack", "package", "prodstack")
 RUN_LIMIT = {"unit": 1500, "realstack": 2400, "package": 1200, "prodstack": 2400}
 
 
+# Where each failing pytest run adds the tests that failed: CI prints the file last, as a run's own summary
+# scrolls away under the output of the lane beside it and of the runs after it.
+FAILURES = ROOT / "test-artifacts" / "failures.txt"
+
+
 def pytest_run(python: Path, args: list[str], limit: float, cwd: Path = ROOT) -> int:
     """pytest in its own process group, killed (with everything it started) after ``limit`` seconds."""
-    process = subprocess.Popen([str(python), "-m", "pytest", *args], cwd=cwd, start_new_session=True)
+    report = ROOT / "test-artifacts" / f"junit-{os.getpid()}-{time.monotonic_ns()}.xml"
+    report.parent.mkdir(exist_ok=True)
+    command = [str(python), "-m", "pytest", f"--junitxml={report}", *args]
+    process = subprocess.Popen(command, cwd=cwd, start_new_session=True)
+    rc = 130
     try:
-        return process.wait(timeout=limit)
+        rc = process.wait(timeout=limit)
     except subprocess.TimeoutExpired:
         print(f"pytest {' '.join(args)} ran past {limit:g} s: killed with every process it started", flush=True)
-        return 124
+        rc = 124
     except KeyboardInterrupt:  # its own session does not get the terminal's Ctrl-C
-        return 130
+        pass
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+    if rc:
+        cell = DEFAULT.name if python.parents[1] == VENV else python.parents[1].name
+        record_failures(report, f"{cell}: pytest {' '.join(args)} (exit {rc})")
+    report.unlink(missing_ok=True)
+    return rc
+
+
+def record_failures(report: Path, heading: str) -> None:
+    """Add the failed and erroring tests of a JUnit report (each with its message's first line) to FAILURES."""
+    import xml.etree.ElementTree as ElementTree
+
+    lines = [heading]
+    try:
+        cases = ElementTree.parse(report).getroot().iter("testcase")
+    except (OSError, ElementTree.ParseError):
+        cases = iter(())
+        lines.append("  (no report: the run was killed or crashed; its output above says where)")
+    for case in cases:
+        for outcome in ("failure", "error"):
+            found = case.find(outcome)
+            if found is not None:
+                message = (found.get("message") or "").strip().splitlines()
+                name = f"{case.get('classname')}::{case.get('name')}"
+                lines.append(f"  {outcome.upper()} {name}: {message[0][:300] if message else ''}")
+    with FAILURES.open("a") as file:
+        file.write("\n".join(lines) + "\n")
 
 
 def test(args: list[str]) -> int:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.realstack
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+BASELINES = "OCTOPUSH_BASELINES"  # set: the slow baselines of the benchmark's rows run too
 
 CREATE = "/voice-campaign-on-list/create"
 STATUS = "/voice-campaign-on-list/status"
@@ -345,9 +346,10 @@ def test_approval_through_the_rest_api_sends_or_cancels_and_the_calls_start_a_do
 def test_100_waiting_sensors_started_in_the_triggerer_take_no_worker(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The figure of the benchmark table: 100 deferrable sensors waiting on 100 campaigns, started in the
-    triggerer (none ever queued to an executor before its campaign is computed) against started on a worker
-    then deferred (100 worker task starts, each holding a slot until it defers). Figures in
+    """100 deferrable sensors waiting on 100 campaigns, started in the triggerer: none is ever queued to an
+    executor before its campaign is computed. With OCTOPUSH_BASELINES=1 (``python3 dev.py bench`` says so),
+    also the benchmark's baseline: the same sensors started on a worker then deferred (100 worker task starts,
+    each holding a slot until it defers; two minutes more, so not in every run). Figures in
     test-artifacts/realstack-figures.json, which ``python3 dev.py bench`` reads."""
     from airflow_provider_octopush.hooks.octopush import OctopushHook
 
@@ -358,7 +360,7 @@ def test_100_waiting_sensors_started_in_the_triggerer_take_no_worker(
     figures: dict[str, dict[str, float]] = {}
     stack.sandbox.configure(computation_delay=3600)
     try:
-        for dag_id in ("rs_sensors_triggerer", "rs_sensors_worker"):
+        for dag_id in ("rs_sensors_triggerer", "rs_sensors_worker")[: 2 if os.environ.get(BASELINES) else 1]:
             wait_for(dag_id, lambda dag_id=dag_id: stack.dag_ready(dag_id), timeout=180)
             hook = OctopushHook("octopush_bench")
             tickets = [
@@ -385,7 +387,8 @@ def test_100_waiting_sensors_started_in_the_triggerer_take_no_worker(
     (ARTIFACTS / "realstack-figures.json").write_text(json.dumps({"waiting_sensors": figures}, indent=2) + "\n")
     print(f"\nwaiting sensors: {json.dumps(figures)}")
     assert figures["rs_sensors_triggerer"]["worker_starts_before_the_wait"] == 0
-    assert figures["rs_sensors_worker"]["worker_starts_before_the_wait"] == 100
+    if "rs_sensors_worker" in figures:  # the baseline counts what it says it counts
+        assert figures["rs_sensors_worker"]["worker_starts_before_the_wait"] == 100
 
 
 def test_worker_killed_right_after_create_makes_no_second_campaign(stack: Stack) -> None:
