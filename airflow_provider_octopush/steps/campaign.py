@@ -19,7 +19,6 @@ from airflow_provider_octopush.api.facts import (
     CODE_NOT_FOUND,
     COMPUTING,
     FAILED,
-    READY,
     SENT_WORDING,
 )
 from airflow_provider_octopush.exceptions import CampaignNotSent, OctopushApiError, OctopushError, from_event
@@ -59,8 +58,10 @@ class CampaignStatus:
 
     @property
     def sent(self) -> bool:
-        """Octopush reports it sent (see ``SENT_WORDING``): an earlier try's send, or a person's, went through."""
-        return self.status != READY and any(word in self.status.lower() for word in SENT_WORDING)
+        """Octopush reports it sent (see ``SENT_WORDING``): an earlier try's send, or a person's, went through.
+        Never a "ready..." status, however spelt (an SMS sample reads ``ready_to_be_send``)."""
+        status = self.status.lower()
+        return not status.startswith("ready") and any(word in status for word in SENT_WORDING)
 
     def figures(self) -> dict[str, Any]:
         """For XCom and logs."""

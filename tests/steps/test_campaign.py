@@ -123,6 +123,24 @@ def test_budget_problem(max_cost: float | None, max_contacts: int | None, proble
     assert budget_problem(status, max_cost, max_contacts) == problem
 
 
+@pytest.mark.parametrize(
+    ("status", "sent"),
+    [
+        ("sent", True),
+        ("SENT", True),
+        ("being_sent", True),
+        ("sending", True),
+        ("ready_to_be_sent", False),
+        ("ready_to_be_send", False),  # a spelling in one of Octopush's samples
+        ("under_computation", False),
+        ("failed", False),
+        ("unheard_of", False),
+    ],
+)
+def test_a_status_says_sent_only_when_it_names_sending(status: str, sent: bool) -> None:
+    assert CampaignStatus("t", status).sent is sent
+
+
 def test_unknown_figures_fail_a_set_limit() -> None:
     status = CampaignStatus.from_response("t", {"status": "ready_to_be_sent", "cost": "n/a"})
     assert status.cost is None and budget_problem(status, 10.0, None)
