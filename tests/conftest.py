@@ -65,6 +65,10 @@ class Sandbox:
         """The voice messages to numbers the sandbox "phoned", in order."""
         return self._admin("messages")
 
+    def sms(self) -> list[dict[str, Any]]:
+        """The SMS to numbers the sandbox "texted", in order."""
+        return self._admin("sms")
+
     def lists(self) -> dict[str, list[dict[str, Any]]]:
         """Every list and tag the sandbox holds, with its contacts in the order they were added."""
         return self._admin("lists")

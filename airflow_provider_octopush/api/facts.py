@@ -32,6 +32,8 @@ CALLBACK_KEYS = (
 # A voice message straight to numbers, no list: sent at once (or at send_at), no status or send step.
 DIRECT_SEND_PATH = "/voice-campaign/send"
 DIRECT_SEND_MAX_RECIPIENTS = 500  # documented: 1 to 500 recipients a call
+# An SMS straight to numbers: the same shape (1 to 500 recipients, request_id, send_at), answered with sms_ticket.
+SMS_SEND_PATH = "/sms-campaign/send"
 # Contacts and lists, to fill the list a campaign then calls.
 LIST_CREATE_PATH = "/contact-list/create"
 LIST_EMPTY_PATH = "/contact-list/empty"
@@ -53,8 +55,8 @@ FAILED = "failed"
 # to send one again is pointless, and a retry that lost the record of its send must not make that call.
 SENT_WORDING = ("sent", "sending")
 
-# The keys a create answer may carry the ticket under: the documented one, then an older client's.
-TICKET_KEYS = ("ticket_number", "vocal_ticket")
+# The keys an answer may carry the ticket under: the documented one, an older client's, and the SMS send's.
+TICKET_KEYS = ("ticket_number", "vocal_ticket", "sms_ticket")
 
 CODE_BAD_LOGIN = 101
 CODE_SENDER_MALFORMED = 106

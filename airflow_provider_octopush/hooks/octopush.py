@@ -42,6 +42,7 @@ from airflow_provider_octopush.api.facts import (
     LIST_EMPTY_PATH,
     LIST_NAME_MAX_LENGTH,
     SEND_PATH,
+    SMS_SEND_PATH,
     STATUS_PATH,
     TAG_NAME_MAX_LENGTH,
 )
@@ -64,8 +65,11 @@ from airflow_provider_octopush.rules.connection import (
 from airflow_provider_octopush.rules.parameters import (
     CAMPAIGN_PARAMETERS,
     MESSAGE_BY_NAME,
+    SMS_MESSAGE_BY_NAME,
+    check_sms_content,
     normalize_campaign,
     normalize_message,
+    normalize_sms_message,
 )
 from airflow_provider_octopush.rules.recipients import parse_list_name
 from airflow_provider_octopush.rules.values import parse_bool
@@ -267,21 +271,35 @@ class OctopushHook(BaseHook):
         first attempt (an earlier try sent it) raises :class:`OctopushDuplicateRequestError`.
         For more than 500 recipients, see :mod:`~airflow_provider_octopush.steps.message_chunks`.
         """
-        from airflow_provider_octopush.rules.recipients import parse_recipients
-
-        people = parse_recipients(recipients)
-        if len(people) > DIRECT_SEND_MAX_RECIPIENTS:
-            raise CampaignParameterError(
-                "recipients",
-                f"holds {len(people)} numbers",
-                f"at most {DIRECT_SEND_MAX_RECIPIENTS} a call (VoiceMessageOperator sends more in chunks)",
-            )
+        people = _at_most_a_call(recipients, "VoiceMessageOperator sends more in chunks")
         payload = self._with_defaults(normalize_message(parameters), MESSAGE_BY_NAME)
-        payload["recipients"] = people
+        return self._send_to_numbers(DIRECT_SEND_PATH, payload, people)
+
+    def send_sms_message(self, *, recipients: Any, **parameters: Any) -> dict[str, Any]:
+        """Text ``recipients`` (1 to 500) straight away, or at ``send_at``: :meth:`send_voice_message` for SMS.
+
+        The parameters are those of :data:`~airflow_provider_octopush.rules.parameters.SMS_MESSAGE_PARAMETERS`;
+        ``type`` is required, and a marketing premium SMS to France must carry ``STOP au XXXXX``
+        (:func:`~airflow_provider_octopush.rules.parameters.check_sms_content`), both checked before the
+        call. Octopush's answer (``sms_ticket``, ``number_of_contacts``, ``total_cost``) is returned, with
+        ``sms`` added: the encoding and number of SMS parts the text costs each recipient.
+        """
+        from airflow_provider_octopush.rules.sms_text import sms_length
+
+        people = _at_most_a_call(recipients, "split them, each call with its own request_id")
+        payload = self._with_defaults(normalize_sms_message(parameters), SMS_MESSAGE_BY_NAME)
+        check_sms_content(payload, (person["phone_number"] for person in people))
+        length = sms_length(payload["text"])
+        self.log.info("Octopush: texting %d numbers, %s each", len(people), length.describe())
+        return {**self._send_to_numbers(SMS_SEND_PATH, payload, people), "sms": length.figures()}
+
+    def _send_to_numbers(self, path: str, payload: dict[str, Any], people: list[dict[str, Any]]) -> dict[str, Any]:
+        """The send of a checked message: with a ``request_id`` a lost answer is retried, and a replay answered
+        120 means the lost attempt went out."""
         return self._request(
             "POST",
-            DIRECT_SEND_PATH,
-            json=payload,
+            path,
+            json={**payload, "recipients": people},
             replay_safe="request_id" in payload,
             done_on_replay=CODE_DUPLICATE_REQUEST,
         )
@@ -619,6 +637,20 @@ _BAD_URL = (
     requests.exceptions.InvalidSchema,
     requests.exceptions.InvalidHeader,
 )
+
+
+def _at_most_a_call(recipients: Any, more: str) -> list[dict[str, Any]]:
+    """The recipients of one send, checked: at most 500 (``more`` says how to send more)."""
+    from airflow_provider_octopush.rules.recipients import parse_recipients
+
+    people = parse_recipients(recipients)
+    if len(people) > DIRECT_SEND_MAX_RECIPIENTS:
+        raise CampaignParameterError(
+            "recipients",
+            f"holds {len(people)} numbers",
+            f"at most {DIRECT_SEND_MAX_RECIPIENTS} a call ({more})",
+        )
+    return people
 
 
 @cache

@@ -13,7 +13,7 @@ strict in what is sent (JSON booleans, canonical spellings, ISO 8601 with an off
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_octopush.exceptions import CampaignParameterError
@@ -30,7 +30,7 @@ from airflow_provider_octopush.rules.values import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
 
 TEXT_MAX_LENGTH = 1224
@@ -231,6 +231,39 @@ MESSAGE_PARAMETERS: tuple[Parameter, ...] = (
 MESSAGE_BY_NAME = {parameter.name: parameter for parameter in MESSAGE_PARAMETERS}
 
 
+SMS_TYPES = ("sms_premium", "sms_low_cost")
+
+
+# POST /sms-campaign/send (an SMS straight to numbers): the voice message's text, sender, time, purpose and
+# options, with the SMS type and replies; the voice and key options left out.
+SMS_MESSAGE_PARAMETERS: tuple[Parameter, ...] = (
+    replace(BY_NAME["text"], doc="the text of the SMS; its parts are counted before sending (GSM 03.38 or UCS-2)"),
+    Parameter(
+        "type",
+        one_of(SMS_TYPES),
+        _LOWER,
+        "premium (delivery reports, replies, a sender name) or low cost; no default: each message says which",
+        _choice_check(SMS_TYPES),
+    ),
+    replace(BY_NAME["sender"], doc="the name shown as the sender"),
+    replace(BY_NAME["send_at"], doc="when to text; absent: now"),
+    PURPOSE,
+    Parameter(
+        "with_replies",
+        BOOLEAN_RULE,
+        _JSON_BOOL,
+        "true: recipients can answer (in mainland France Octopush then sends from a short number)",
+        parse_bool,
+    ),
+    replace(BY_NAME["simulation_mode"], doc="true: Octopush simulates, nobody is texted"),
+    BY_NAME["auto_remove_blacklisted_numbers"],
+    BY_NAME["request_id"],
+)
+
+
+SMS_MESSAGE_BY_NAME = {parameter.name: parameter for parameter in SMS_MESSAGE_PARAMETERS}
+
+
 def _normalize(params: Mapping[str, Any], parameters: Mapping[str, Parameter], what: str) -> dict[str, Any]:
     """Check every parameter and return the payload to send, unset ones left out."""
     unknown = sorted(set(params) - parameters.keys())
@@ -259,6 +292,34 @@ def normalize_campaign(params: Mapping[str, Any]) -> dict[str, Any]:
 def normalize_message(params: Mapping[str, Any]) -> dict[str, Any]:
     """:func:`normalize_campaign` for a message straight to numbers: every parameter but ``recipients``."""
     return _normalize(params, MESSAGE_BY_NAME, "a voice message to numbers")
+
+
+def normalize_sms_message(params: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`normalize_message` for an SMS to numbers. What depends on the whole message (its type, which a
+    connection may default, and the opt-out mention) is checked by :func:`check_sms_content` once it is whole."""
+    return _normalize(params, SMS_MESSAGE_BY_NAME, "an SMS to numbers")
+
+
+# Octopush refuses (code 121) a marketing premium SMS to France without this mention, which it replaces by the
+# opt-out number; checked before the call, so that nobody is half texted.
+STOP_MENTION = "STOP au XXXXX"
+FRENCH_NUMBER_PREFIX = "+33"
+STOP_RULE = (
+    f"a premium SMS with purpose wholesale (marketing, Octopush's default) to a French number must carry the "
+    f"mention {STOP_MENTION!r} exactly; for a transactional message set purpose='alert'"
+)
+TYPE_RULE = f"set on the task or as the connection's sms_type: {one_of(SMS_TYPES)}"
+
+
+def check_sms_content(payload: Mapping[str, Any], phone_numbers: Iterable[str]) -> None:
+    """The rules of a whole SMS payload (connection defaults merged): a type, and the opt-out mention where the
+    law and Octopush require it. Raises :class:`CampaignParameterError` naming the parameter."""
+    if "type" not in payload:
+        raise CampaignParameterError("type", "is not set", TYPE_RULE)
+    marketing = payload["type"] == "sms_premium" and payload.get("purpose", "wholesale") == "wholesale"
+    to_france = any(number.startswith(FRENCH_NUMBER_PREFIX) for number in phone_numbers)
+    if marketing and to_france and STOP_MENTION not in payload["text"]:
+        raise CampaignParameterError("text", f"lacks the mention {STOP_MENTION!r}", STOP_RULE)
 
 
 NO_TARGET = ("list_name", "neither list_name nor tag_name is set", "a campaign calls a contact list, a tag, or both")

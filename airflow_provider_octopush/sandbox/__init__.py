@@ -7,7 +7,9 @@ tickets like ``voice_5f3fbce61266e``, and the lifecycle: a campaign is under
 computation for a while (status answers 400 with code 129), then ready to be sent
 (or failed); send works only when ready, and answers 200 without a body (132 once sent);
 a message straight to numbers (``POST /voice-campaign/send``, 1 to 500 recipients) is
-"phoned" at once and kept with its ticket; contacts and lists (``/contact-list/create``,
+"phoned" at once and kept with its ticket, and an SMS to numbers (``POST /sms-campaign/send``, billed per
+part, 121 for a marketing premium SMS to France without ``STOP au XXXXX``) is "texted" likewise; contacts
+and lists (``/contact-list/create``,
 ``/contact/create``, ``/contact/delete``, ``/contact-list/empty``) are kept per account, and a
 campaign on a list the sandbox holds has that list's contacts;
 a sent campaign cannot be cancelled. One campaign awaits validation at a time (126 for a
@@ -17,12 +19,13 @@ silently, the sandbox refuses anything but the canonical form, so that a provide
 bug shows up as an error instead of a quietly different campaign.
 
 Test hooks under ``/_sandbox/`` (no auth, loopback only): ``GET campaigns``,
-``GET messages``, ``GET lists``, ``GET requests``, ``POST faults`` (inject failures into the next requests),
+``GET messages``, ``GET sms``, ``GET lists``, ``GET requests``, ``POST faults`` (inject failures into the
+next requests),
 ``POST config`` (computation delay, contacts, cost, outcome), ``POST finish`` (every campaign still
 being computed is computed now), ``POST cancel_drafts`` (every campaign awaiting validation is
 cancelled) and ``POST reset``.
 Run ``octopush-sandbox --help``. Never imported by the hook or operator. Its modules: ``state`` (what it
-remembers), ``protocol`` (what every endpoint shares), ``voice``, ``contacts``, ``account`` and ``admin``
+remembers), ``protocol`` (what every endpoint shares), ``voice``, ``sms``, ``contacts``, ``account`` and ``admin``
 (the endpoints, each module with its table of routes), ``server`` (HTTP) and ``cli``.
 """
 

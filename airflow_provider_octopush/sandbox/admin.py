@@ -32,6 +32,11 @@ def messages(state: SandboxState, request: Request) -> Answer:
         return 200, list(state.messages)
 
 
+def sms(state: SandboxState, request: Request) -> Answer:
+    with state.lock:
+        return 200, list(state.sms)
+
+
 def requests(state: SandboxState, request: Request) -> Answer:
     with state.lock:
         return 200, list(state.requests)
@@ -83,6 +88,7 @@ ROUTES: dict[tuple[str, str], Endpoint] = {
     ("GET", "campaigns"): campaigns,
     ("GET", "lists"): lists,
     ("GET", "messages"): messages,
+    ("GET", "sms"): sms,
     ("GET", "requests"): requests,
     ("GET", "callbacks"): callbacks_sent,
     ("POST", "faults"): faults,

@@ -10,8 +10,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from airflow_provider_octopush.api.facts import CODE_DUPLICATE_REQUEST, CODE_SENDER_MALFORMED, CODE_TEXT_MISSING
+from airflow_provider_octopush.api.facts import (
+    CODE_DUPLICATE_REQUEST,
+    CODE_SENDER_MALFORMED,
+    CODE_TEXT_MISSING,
+    DIRECT_SEND_MAX_RECIPIENTS,
+)
 from airflow_provider_octopush.exceptions import CampaignParameterError
+from airflow_provider_octopush.rules.recipients import parse_recipients
 from airflow_provider_octopush.sandbox.state import SandboxState
 
 # Octopush's codes for the parameters that have one; others get 100 (our choice: undocumented).
@@ -73,15 +79,32 @@ def bad_input_refused() -> Iterator[None]:
         raise ApiError(400, PARAMETER_CODES.get(err.parameter, 100), str(err)) from None
 
 
+def checked_message(
+    request: Request, normalize: Callable[[dict[str, Any]], dict[str, Any]]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A message to numbers (voice or SMS) as strictly as a create: its parameters (``normalize``) and its
+    1 to 500 recipients, each in canonical form, else 400."""
+    body = request.body
+    parameters = {name: value for name, value in body.items() if name != "recipients"}
+    with bad_input_refused():
+        canonical = normalize(parameters)
+        recipients = parse_recipients(body.get("recipients"))
+    if canonical != parameters or recipients != body["recipients"]:
+        raise ApiError(400, 100, "a parameter or recipient is not in canonical form")
+    if len(recipients) > DIRECT_SEND_MAX_RECIPIENTS:
+        raise ApiError(400, 100, f"at most {DIRECT_SEND_MAX_RECIPIENTS} recipients a request")
+    return canonical, recipients
+
+
 def refuse_a_repeat(state: SandboxState, request_id: str | None) -> None:
     """Code 120 for a request_id seen before (Octopush keeps them 24 hours; the sandbox, until a reset)."""
     if request_id and request_id in state.by_request_id:
         raise ApiError(400, CODE_DUPLICATE_REQUEST, "A request with the same request_id already exists")
 
 
-def new_ticket(state: SandboxState, request_id: str | None) -> str:
-    """A ticket like Octopush's (``voice_`` and 13 hex digits), its request_id remembered."""
-    ticket = "voice_" + secrets.token_hex(7)[:13]
+def new_ticket(state: SandboxState, request_id: str | None, channel: str = "voice") -> str:
+    """A ticket like Octopush's (``voice_`` or ``sms_`` and 13 hex digits), its request_id remembered."""
+    ticket = f"{channel}_" + secrets.token_hex(7)[:13]
     if request_id:
         state.by_request_id[request_id] = ticket
     return ticket

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from airflow_provider_octopush.api.facts import CODE_BAD_LOGIN
-from airflow_provider_octopush.sandbox import account, admin, contacts, voice
+from airflow_provider_octopush.sandbox import account, admin, contacts, sms, voice
 from airflow_provider_octopush.sandbox.protocol import Answer, ApiError, Endpoint, Request
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 API_PREFIX = "/v1/public"
 ADMIN_PREFIX = "/_sandbox/"
-ROUTES: dict[tuple[str, str], Endpoint] = {**voice.ROUTES, **contacts.ROUTES, **account.ROUTES}
+ROUTES: dict[tuple[str, str], Endpoint] = {**voice.ROUTES, **sms.ROUTES, **contacts.ROUTES, **account.ROUTES}
 
 
 class SandboxHandler(BaseHTTPRequestHandler):

@@ -123,6 +123,7 @@ class SandboxState:
         self.behaviour = self.initial_behaviour
         self.campaigns: dict[str, Campaign] = {}
         self.messages: list[dict[str, Any]] = []  # messages to numbers, as phoned
+        self.sms: list[dict[str, Any]] = []  # SMS to numbers, as texted
         self.contacts: dict[str, dict[str, str]] = {}  # the account's contacts, by number
         self.lists: dict[str, dict[str, None]] = {}  # list or tag name -> its numbers, in order added
         self.by_request_id: dict[str, str] = {}
@@ -136,6 +137,7 @@ class SandboxState:
             self.behaviour = self.initial_behaviour
             self.campaigns.clear()
             self.messages.clear()
+            self.sms.clear()
             self.contacts.clear()
             self.lists.clear()
             self.by_request_id.clear()

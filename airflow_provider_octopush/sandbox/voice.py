@@ -13,7 +13,6 @@ from airflow_provider_octopush.api.facts import (
     CODE_NOT_FOUND,
     COMPUTING,
     CREATE_PATH,
-    DIRECT_SEND_MAX_RECIPIENTS,
     DIRECT_SEND_PATH,
     DRAFT_PATH,
     READY,
@@ -21,7 +20,6 @@ from airflow_provider_octopush.api.facts import (
     STATUS_PATH,
 )
 from airflow_provider_octopush.rules.parameters import normalize_campaign, normalize_message
-from airflow_provider_octopush.rules.recipients import parse_recipients
 from airflow_provider_octopush.sandbox.callbacks import call_back
 from airflow_provider_octopush.sandbox.protocol import (
     Answer,
@@ -29,6 +27,7 @@ from airflow_provider_octopush.sandbox.protocol import (
     Endpoint,
     Request,
     bad_input_refused,
+    checked_message,
     new_ticket,
     refuse_a_repeat,
 )
@@ -134,15 +133,7 @@ def draft(state: SandboxState, request: Request) -> Answer:
 
 def send_message(state: SandboxState, request: Request) -> Answer:
     """A voice message to numbers: checked as strictly as a create, then "phoned" at once."""
-    body = request.body
-    parameters = {name: value for name, value in body.items() if name != "recipients"}
-    with bad_input_refused():
-        canonical = normalize_message(parameters)
-        recipients = parse_recipients(body.get("recipients"))
-    if canonical != parameters or recipients != body["recipients"]:
-        raise ApiError(400, 100, "a parameter or recipient is not in canonical form")
-    if len(recipients) > DIRECT_SEND_MAX_RECIPIENTS:
-        raise ApiError(400, 100, f"at most {DIRECT_SEND_MAX_RECIPIENTS} recipients a request")
+    canonical, recipients = checked_message(request, normalize_message)
     request_id = canonical.get("request_id")
     with state.lock:
         refuse_a_repeat(state, request_id)
