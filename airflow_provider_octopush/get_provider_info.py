@@ -12,7 +12,7 @@ def get_provider_info() -> dict[str, Any]:
     return {
         "package-name": "airflow-provider-octopush",
         "name": "Octopush",
-        "description": "Octopush voice campaigns (text-to-speech calls to a contact list or tag) for Apache Airflow.",
+        "description": "Octopush voice campaigns (text-to-speech calls to a list or tag) and SMS for Apache Airflow.",
         "integrations": [
             {
                 "integration-name": "Octopush",
@@ -29,6 +29,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "airflow_provider_octopush.operators.voice_campaign",
                     "airflow_provider_octopush.operators.voice_message",
+                    "airflow_provider_octopush.operators.sms_message",
                     "airflow_provider_octopush.operators.contact_list",
                 ],
             },

@@ -230,6 +230,7 @@ from airflow_provider_octopush.operators.voice_campaign import (
     VoiceCampaignOperator,
 )
 from airflow_provider_octopush.operators.contact_list import ContactListOperator
+from airflow_provider_octopush.operators.sms_message import SmsMessageOperator
 from airflow_provider_octopush.operators.voice_message import VoiceMessageOperator
 from airflow_provider_octopush.sensors.results import VoiceResultsSensor
 from airflow_provider_octopush.sensors.voice_campaign import VoiceCampaignReadySensor
@@ -265,6 +266,13 @@ def make_dag(airflow_db: Path, request: pytest.FixtureRequest) -> Any:
         return runpy.run_path(str(path))["dag"]
 
     return make
+
+
+def load_error(make_dag: Any, tasks: str) -> str:
+    """The error a DAG file of these ``tasks`` fails to load with (it must fail)."""
+    with pytest.raises(Exception) as info:
+        make_dag(tasks=tasks)
+    return str(info.value)
 
 
 def asset_events(uri: str) -> list[dict[str, Any]]:

@@ -109,7 +109,7 @@ def test_every_operator_and_sensor_has_its_own_colour() -> None:
         for _, cls in inspect.getmembers(importlib.import_module(module), inspect.isclass)
         if issubclass(cls, BaseOperator) and cls.__module__ == module and not cls.__name__.startswith("_")
     }
-    assert len(classes) == 7, classes
+    assert len(classes) == 8, classes
     colours = {cls.__name__: cls.ui_color for cls in classes}
     assert not {BaseOperator.ui_color, BaseSensorOperator.ui_color} & set(colours.values()), colours
     assert len(set(colours.values())) == len(colours), colours

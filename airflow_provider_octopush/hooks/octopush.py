@@ -286,12 +286,19 @@ class OctopushHook(BaseHook):
         """
         from airflow_provider_octopush.rules.sms_text import sms_length
 
-        people = _at_most_a_call(recipients, "split them, each call with its own request_id")
-        payload = self._with_defaults(normalize_sms_message(parameters), SMS_MESSAGE_BY_NAME)
-        check_sms_content(payload, (person["phone_number"] for person in people))
+        people = _at_most_a_call(recipients, "SmsMessageOperator sends more in chunks")
+        payload = self.sms_payload((person["phone_number"] for person in people), **parameters)
         length = sms_length(payload["text"])
         self.log.info("Octopush: texting %d numbers, %s each", len(people), length.describe())
         return {**self._send_to_numbers(SMS_SEND_PATH, payload, people), "sms": length.figures()}
+
+    def sms_payload(self, phone_numbers: Iterable[str], **parameters: Any) -> dict[str, Any]:
+        """What an SMS to ``phone_numbers`` sends: every parameter checked, the connection's defaults added, and
+        the rules of the whole message (:func:`~airflow_provider_octopush.rules.parameters.check_sms_content`)
+        checked over every number, so that a message in chunks is refused before its first one goes out."""
+        payload = self._with_defaults(normalize_sms_message(parameters), SMS_MESSAGE_BY_NAME)
+        check_sms_content(payload, phone_numbers)
+        return payload
 
     def _send_to_numbers(self, path: str, payload: dict[str, Any], people: list[dict[str, Any]]) -> dict[str, Any]:
         """The send of a checked message: with a ``request_id`` a lost answer is retried, and a replay answered

@@ -265,7 +265,7 @@ class OctopushVoiceNotifier(BaseNotifier):
         payload = normalize_message(params)
         for doubt in doubtful_values(payload):
             self.log.warning("Octopush: %s", doubt)
-        done = summary(list(send_in_chunks(hook, payload, recipients, base, log=self.log)))
+        done = summary(list(send_in_chunks(hook.send_voice_message, payload, recipients, base, log=self.log)))
         self.log.info("Octopush notification: %s numbers phoned, tickets %s", done["recipients"], done["tickets"])
 
 

@@ -11,20 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator
-
-from airflow_provider_octopush.rules.arguments import (
-    DEFAULT_SEND_AT_GRACE,
-    parse_conn_id,
-    parse_grace,
-    parse_limit,
-    parse_policy,
-    store_arguments,
-)
+from airflow_provider_octopush.operators.message_to_numbers import MessageToNumbersOperator
+from airflow_provider_octopush.rules.arguments import DEFAULT_SEND_AT_GRACE
 from airflow_provider_octopush.rules.connection import DEFAULT_CONN_ID
 from airflow_provider_octopush.rules.parameters import MESSAGE_BY_NAME
-from airflow_provider_octopush.rules.recipients import check_recipients
-from airflow_provider_octopush.rules.templates import check_literals, has_custom_jinja, is_literal
 
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
@@ -35,7 +25,7 @@ if TYPE_CHECKING:
 MESSAGE_PARAMETER_NAMES = tuple(MESSAGE_BY_NAME)
 
 
-class VoiceMessageOperator(BaseOperator):
+class VoiceMessageOperator(MessageToNumbersOperator):
     """Phone a voice message to numbers (``POST /voice-campaign/send``), 500 a call, each number once.
 
     Arguments carry the names of the API parameters and are all templated; one left at
@@ -62,13 +52,10 @@ class VoiceMessageOperator(BaseOperator):
     """
 
     template_fields = (*MESSAGE_PARAMETER_NAMES, "recipients")
-    template_ext = ()
+    parameter_names = MESSAGE_PARAMETER_NAMES
+    nobody = "Nobody was phoned."
+    done, does = "phoned", "phones"
     ui_color = "#ffe9cc"
-    recipients: Any
-    octopush_conn_id: str
-    send_at_grace: timedelta
-    on_past_send_at: str
-    max_recipients: float | None
 
     def __init__(
         self,
@@ -91,75 +78,17 @@ class VoiceMessageOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        arguments = locals()
-        message = {name: arguments[name] for name in MESSAGE_PARAMETER_NAMES}
-        check_literals(message, custom_jinja=has_custom_jinja(kwargs.get("dag")), needs_target=False)
-        limit = parse_limit("max_recipients", max_recipients)
-        if is_literal(recipients):
-            check_recipients(recipients, limit)  # at DAG load: a bad number is an import error, not a failed run
-        store_arguments(
-            self,
-            message,
-            recipients=recipients,
-            octopush_conn_id=parse_conn_id(octopush_conn_id),
-            send_at_grace=parse_grace(send_at_grace),
-            on_past_send_at=parse_policy(on_past_send_at),
-            max_recipients=limit,
-        )
+        self._store_message(locals())
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_octopush.exceptions import CampaignParameterError
         from airflow_provider_octopush.hooks.octopush import OctopushHook
-        from airflow_provider_octopush.rules.parameters import normalize_message, parse_request_id
-        from airflow_provider_octopush.rules.reading import is_unset
-        from airflow_provider_octopush.rules.request_ids import default_request_id
-        from airflow_provider_octopush.steps.message_chunks import check_base_request_id, send_in_chunks, summary
-        from airflow_provider_octopush.steps.send_at import payload_for_now
+        from airflow_provider_octopush.rules.parameters import normalize_message
         from airflow_provider_octopush.steps.task_memory import CampaignMemory
 
-        ti = context["ti"]
-        values = {name: getattr(self, name) for name in MESSAGE_PARAMETER_NAMES if name != "request_id"}
-        try:
-            recipients = check_recipients(self.recipients, self.max_recipients)
-            given = vars(self)["request_id"]
-            base = check_base_request_id(
-                default_request_id(ti.dag_id, ti.task_id, ti.run_id, ti.map_index)
-                if is_unset(given)
-                else parse_request_id(given)
-            )
-            payload = payload_for_now(
-                normalize_message(values),
-                grace=self.send_at_grace,
-                on_past_send_at=self.on_past_send_at,
-                log=self.log,
-            )
-        except CampaignParameterError as err:  # a no-retry error: a retry renders the same values
-            err.args = (f"{err} Nobody was phoned.",)
-            raise
+        rendered = self._rendered(context, normalize_message)
         memory = CampaignMemory(context, self.log)
-        self.log.info("Phoning %s numbers with an Octopush voice message, request_id %s.*", len(recipients), base)
-        results: list[dict[str, Any]] = []
+        self.log.info(
+            "Phoning %s numbers with an Octopush voice message, request_id %s.*", len(rendered[0]), rendered[1]
+        )
         with OctopushHook(self.octopush_conn_id) as hook:
-            try:
-                for result in send_in_chunks(
-                    hook,
-                    payload,
-                    recipients,
-                    base,
-                    log=self.log,
-                    sent_before=memory.messages_sent(),
-                    remember=memory.remember_message,
-                ):
-                    results.append(result)
-            except BaseException:
-                if results:  # the chunks that went out stay on record, for the person reading the failure
-                    ti.xcom_push(key="return_value", value=summary(results))
-                    self.log.error(
-                        "Octopush: %s of the numbers were phoned before the failure; %s",
-                        sum(result["recipients"] for result in results),
-                        "a retry or clear phones only the rest"
-                        if memory.available
-                        else "a retry or clear within 24 hours phones only the rest (Octopush refuses repeats)",
-                    )
-                raise
-        return summary(results)
+            return self._deliver(context, hook.send_voice_message, rendered, memory)

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_octopush.exceptions import CampaignParameterError
-from airflow_provider_octopush.rules.parameters import BY_NAME, MESSAGE_BY_NAME, NO_TARGET
+from airflow_provider_octopush.rules.parameters import BY_NAME, MESSAGE_BY_NAME, NO_TARGET, SMS_MESSAGE_BY_NAME
 from airflow_provider_octopush.rules.reading import is_unset
 
 if TYPE_CHECKING:
@@ -40,8 +40,9 @@ def has_custom_jinja(dag: object) -> bool:
 
 @lru_cache(maxsize=1024, typed=True)
 def _check_literal(name: str, value: object) -> None:
-    """Cached: a DAG file of 300 tasks repeats the same sender and voice 300 times (typed: True is not 1)."""
-    (BY_NAME.get(name) or MESSAGE_BY_NAME[name]).normalize(value)
+    """Cached: a DAG file of 300 tasks repeats the same sender and voice 300 times (typed: True is not 1).
+    A name the voice and SMS tables share has the same check in both."""
+    (BY_NAME.get(name) or MESSAGE_BY_NAME.get(name) or SMS_MESSAGE_BY_NAME[name]).normalize(value)
 
 
 def check_literals(arguments: Mapping[str, Any], *, custom_jinja: bool = False, needs_target: bool = True) -> None:

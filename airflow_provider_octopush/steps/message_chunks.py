@@ -1,13 +1,15 @@
-"""A voice message straight to numbers, however many: chunks of 500, a request_id each, and what went out.
+"""A message straight to numbers (voice or SMS), however many: chunks of 500, a request_id each, what went out.
 
-Octopush takes at most 500 recipients a call (``POST /voice-campaign/send``) and phones
-them at once: there is no prepared state to cancel, so a call that went out must never be
-made again. Each chunk therefore carries its own request_id (the task's key, the chunk's
-place and a digest of its numbers: :func:`~airflow_provider_octopush.recipients.chunk_request_id`).
-A replay within 24 hours is refused by Octopush (code 120), which here means "that chunk went
-out before". On Airflow 3.3 the chunks sent are also remembered by the task instance, so a
-retry or a clear, even after 24 hours, skips them without a call. Shared by
-:class:`~airflow_provider_octopush.operators.voice_message.VoiceMessageOperator` and the notifier.
+Octopush takes at most 500 recipients a call (``POST /voice-campaign/send``, ``POST
+/sms-campaign/send``) and phones or texts them at once: there is no prepared state to
+cancel, so a call that went out must never be made again. Each chunk therefore carries its
+own request_id (the task's key, the chunk's place and a digest of its numbers:
+:func:`~airflow_provider_octopush.rules.recipients.chunk_request_id`). A replay within 24 hours
+is refused by Octopush (code 120), which here means "that chunk went out before". On Airflow
+3.3 the chunks sent are also remembered by the task instance, so a retry or a clear, even
+after 24 hours, skips them without a call. Shared by
+:class:`~airflow_provider_octopush.operators.voice_message.VoiceMessageOperator`,
+:class:`~airflow_provider_octopush.operators.sms_message.SmsMessageOperator` and the notifier.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from airflow_provider_octopush.rules.recipients import chunk_request_id, chunked
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence
 
-    from airflow_provider_octopush.hooks.octopush import OctopushHook
     from airflow_provider_octopush.steps.log import Logger
+    from airflow_provider_octopush.steps.task_memory import CampaignMemory
 
 # What a chunk's request_id adds to the task's key: ".<place>.<12 hex digits>".
 BASE_REQUEST_ID_MAX_LENGTH = 100
@@ -54,7 +56,7 @@ def chunk_result(request_id: str, rows: Sequence[Mapping[str, str]], answer: Map
 
 
 def send_in_chunks(
-    hook: OctopushHook,
+    send: Callable[..., dict[str, Any]],
     payload: Mapping[str, Any],
     recipients: Sequence[Mapping[str, str]],
     base_request_id: str,
@@ -63,7 +65,8 @@ def send_in_chunks(
     sent_before: Mapping[str, dict[str, Any]] | None = None,
     remember: Callable[[str, dict[str, Any]], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Send ``recipients`` chunk by chunk and yield each chunk's result as soon as it is known.
+    """Send ``recipients`` chunk by chunk with ``send`` (the hook's ``send_voice_message`` or
+    ``send_sms_message``) and yield each chunk's result as soon as it is known.
 
     A chunk in ``sent_before`` (the memory of earlier tries) is not sent again; one that
     Octopush refuses as a repeat (code 120) went out before and counts as sent. ``remember``
@@ -79,7 +82,7 @@ def send_in_chunks(
             yield {**earlier, "sent_before": True}
             continue
         try:
-            answer = hook.send_voice_message(recipients=rows, request_id=request_id, **payload)
+            answer = send(recipients=rows, request_id=request_id, **payload)
         except OctopushDuplicateRequestError:
             log.warning(
                 "Octopush: chunk %s/%s (request_id %s) was sent by an earlier try; Octopush refused it again (120)",
@@ -112,3 +115,69 @@ def summary(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "total_cost": round(sum(costs), 4) if costs else None,
         "results": list(results),
     }
+
+
+def deliver(
+    send: Callable[..., dict[str, Any]],
+    payload: Mapping[str, Any],
+    recipients: Sequence[Mapping[str, str]],
+    base_request_id: str,
+    *,
+    memory: CampaignMemory,
+    ti: Any,
+    log: Logger,
+    done: str,
+    does: str,
+) -> dict[str, Any]:
+    """An operator's message to numbers: :func:`send_in_chunks` with the task's memory, and the summary.
+
+    Should a chunk fail, the chunks that went out stay on record (XCom) for the person reading the
+    failure, and the log says that a retry sends only the rest. ``done``, ``does``: "phoned" and
+    "phones", or "texted" and "texts".
+    """
+    results: list[dict[str, Any]] = []
+    try:
+        for result in send_in_chunks(
+            send,
+            payload,
+            recipients,
+            base_request_id,
+            log=log,
+            sent_before=memory.messages_sent(),
+            remember=memory.remember_message,
+        ):
+            results.append(result)
+    except BaseException:
+        if results:
+            ti.xcom_push(key="return_value", value=summary(results))
+            log.error(
+                "Octopush: %s of the numbers were %s before the failure; %s",
+                sum(result["recipients"] for result in results),
+                done,
+                f"a retry or clear {does} only the rest"
+                if memory.available
+                else f"a retry or clear within 24 hours {does} only the rest (Octopush refuses repeats)",
+            )
+        raise
+    return summary(results)
+
+
+def simulated_cost(
+    send: Callable[..., dict[str, Any]],
+    payload: Mapping[str, Any],
+    recipients: Sequence[Mapping[str, str]],
+    base_request_id: str,
+    sent_before: Mapping[str, dict[str, Any]],
+) -> float | None:
+    """What the chunks not yet sent would cost, as Octopush prices them: each sent with ``simulation_mode``
+    (nobody is texted or phoned, nothing is billed) and without a request_id (the real send's stays unused).
+    None when an answer gives no cost: a budget cannot then be checked."""
+    total = 0.0
+    for index, rows in enumerate(chunked(recipients, DIRECT_SEND_MAX_RECIPIENTS), start=1):
+        if chunk_request_id(base_request_id, index, rows) in sent_before:
+            continue
+        cost = finite_number(send(recipients=rows, **{**payload, "simulation_mode": True}).get("total_cost"))
+        if cost is None:
+            return None
+        total += cost
+    return round(total, 4)
