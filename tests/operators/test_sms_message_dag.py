@@ -26,6 +26,11 @@ def numbers(count: int) -> str:
     return repr([f"+336{index:08d}" for index in range(count)])
 
 
+def sms_task(recipients: str, arguments: str) -> str:
+    """The DAG file's one task: an SmsMessageOperator to ``recipients`` with these ``arguments``."""
+    return f'SmsMessageOperator(task_id="call", recipients={recipients}, {arguments})'
+
+
 def texted(sandbox: Sandbox) -> Counter[str]:
     """How many times each number was really texted (simulations left out), over every SMS the sandbox took."""
     return Counter(
@@ -39,13 +44,9 @@ def texted(sandbox: Sandbox) -> Counter[str]:
 def test_two_numbers_are_texted_with_the_connections_defaults_and_the_parts_shown_first(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, make_dag: Any, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_OCTOPUSH_DEFAULT", connection_json(sandbox.url, timeout=5, sender="Alerts", purpose="alert")
-    )
-    run = make_dag(
-        tasks=f'SmsMessageOperator(task_id="call", recipients={TWO}, text="Disque plein le {{{{ ds }}}} ✅", '
-        'type="sms_premium")'
-    ).test()
+    defaults = connection_json(sandbox.url, timeout=5, sender="Alerts", purpose="alert")
+    monkeypatch.setenv("AIRFLOW_CONN_OCTOPUSH_DEFAULT", defaults)
+    run = make_dag(tasks=sms_task(TWO, 'text="Disque plein le {{ ds }} ✅", type="sms_premium"')).test()
     assert run.state == "success"
     (sms,) = sandbox.sms()
     assert sms["payload"] == {
@@ -67,9 +68,7 @@ def test_more_than_500_numbers_go_in_chunks_and_a_retry_texts_only_the_rest(
     octopush_conn: Sandbox, make_dag: Any
 ) -> None:
     octopush_conn.fault(path=SMS_SEND_PATH, status=503, match="+33600000500", times=3)
-    run = make_dag(
-        tasks=f'SmsMessageOperator(task_id="call", recipients={numbers(1201)}, text="Hello", {ALERT})', retries=1
-    ).test()
+    run = make_dag(tasks=sms_task(numbers(1201), f'text="Hello", {ALERT}'), retries=1).test()
     assert run.state == "success" and task_instance(run).try_number == 2
     assert set(texted(octopush_conn).values()) == {1} and len(texted(octopush_conn)) == 1201
     assert [len(sms["recipients"]) for sms in octopush_conn.sms()] == [500, 500, 201]
@@ -84,9 +83,7 @@ def test_a_marketing_sms_to_france_without_the_opt_out_mention_texts_nobody(
 ) -> None:
     """The French number is in the last chunk: the whole message is refused before the first one goes."""
     recipients = [f"+44770090{index:04d}" for index in range(600)] + ["+33612345678"]
-    run = make_dag(
-        tasks=f'SmsMessageOperator(task_id="call", recipients={recipients!r}, text="Promo -20 %", type="sms_premium")'
-    ).test()
+    run = make_dag(tasks=sms_task(repr(recipients), 'text="Promo -20 %", type="sms_premium"')).test()
     assert run.state == "failed"
     assert octopush_conn.requests() == []
     assert "lacks the mention 'STOP au XXXXX'" in capfd.readouterr().out
@@ -97,7 +94,7 @@ def test_a_price_above_max_cost_texts_nobody_and_one_within_it_texts_everybody(
 ) -> None:
     octopush_conn.configure(cost_per_contact=0.05)
     long_text = "a" * 200  # 2 SMS a number: 700 numbers cost 70.0
-    task = f'SmsMessageOperator(task_id="call", recipients={numbers(700)}, text="{long_text}", {ALERT}, max_cost=MAX)'
+    task = sms_task(numbers(700), f'text="{long_text}", {ALERT}, max_cost=MAX')
     run = make_dag(tasks=task.replace("MAX", "69.99")).test()
     assert run.state == "failed" and task_instance(run).try_number == 1  # never retried: the price stays
     assert texted(octopush_conn) == Counter()
@@ -113,24 +110,29 @@ def test_a_price_above_max_cost_texts_nobody_and_one_within_it_texts_everybody(
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ('recipients=["+33612345678"], text="Hi", type="sms_gold"', "Parameter 'type': 'sms_gold' is not allowed"),
+        ('text="Hi", type="sms_gold"', "Parameter 'type': 'sms_gold' is not allowed"),
         (
-            'recipients=["+33612345678"], text="Hi", voice_language="fr-FR"',
+            'text="Hi", voice_language="fr-FR"',
             "Invalid arguments were passed to SmsMessageOperator",
         ),
-        ('recipients=["0612"], text="Hi"', "Argument 'recipients[0].phone_number'"),
-        ('recipients=["+33612345678"], text="Hi", with_replies="maybe"', "Parameter 'with_replies'"),
-        ('recipients=["+33612345678"], text="Hi", max_cost="cheap"', "max_cost"),
+        ('text="Hi", max_recipients=0', "max_recipients"),
+        ('text="Hi", with_replies="maybe"', "Parameter 'with_replies'"),
+        ('text="Hi", max_cost="cheap"', "max_cost"),
     ],
 )
 def test_a_bad_literal_fails_when_the_dag_file_loads(make_dag: Any, arguments: str, message: str) -> None:
-    assert message in load_error(make_dag, f'SmsMessageOperator(task_id="call", {arguments})')
+    assert message in load_error(make_dag, sms_task('["+33612345678"]', arguments))
+
+
+def test_a_bad_literal_number_fails_when_the_dag_file_loads(make_dag: Any) -> None:
+    error = load_error(make_dag, sms_task('["+33612345678", "0612"]', f'text="Hi", {ALERT}'))
+    assert "Argument 'recipients[1].phone_number'" in error
 
 
 def test_a_type_set_nowhere_is_refused_before_any_call_and_the_key_never_logged(
     octopush_conn: Sandbox, make_dag: Any, caplog: Any, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    run = make_dag(tasks=f'SmsMessageOperator(task_id="call", recipients={TWO}, text="Hi")').test()
+    run = make_dag(tasks=sms_task(TWO, 'text="Hi"')).test()
     assert run.state == "failed" and octopush_conn.requests() == []
     out = capfd.readouterr().out
     assert "Parameter 'type': is not set" in out and "Nobody was texted." in out
