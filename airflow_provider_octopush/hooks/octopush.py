@@ -58,6 +58,7 @@ from airflow_provider_octopush.rules.connection import (
     CONN_FIELDS,
     CONN_TYPE,
     DEFAULT_CONN_ID,
+    SMS_DEFAULTS,
     UI_FIELD_BEHAVIOUR,
     OctopushSettings,
     settings_from,
@@ -143,6 +144,7 @@ class OctopushHook(BaseHook):
             "retry_backoff": StringField,
             **dict.fromkeys(("sender", "voice_language", "voice_gender", "purpose"), StringField),
             "simulation_mode": BooleanField,
+            **dict.fromkeys(SMS_DEFAULTS, StringField),
             "callback_secret": PasswordField,
         }
         return {
@@ -296,7 +298,10 @@ class OctopushHook(BaseHook):
         """What an SMS to ``phone_numbers`` sends: every parameter checked, the connection's defaults added, and
         the rules of the whole message (:func:`~airflow_provider_octopush.rules.parameters.check_sms_content`)
         checked over every number, so that a message in chunks is refused before its first one goes out."""
-        payload = self._with_defaults(normalize_sms_message(parameters), SMS_MESSAGE_BY_NAME)
+        given = normalize_sms_message(parameters)
+        defaults = self.settings.defaults  # the SMS's own (sms_sender, sms_type) first, then the shared ones
+        own = {sent: defaults[name] for name, sent in SMS_DEFAULTS.items() if name in defaults and sent not in given}
+        payload = self._with_defaults({**own, **given}, SMS_MESSAGE_BY_NAME)
         check_sms_content(payload, phone_numbers)
         return payload
 

@@ -2,8 +2,8 @@
 
 login = API login (the account e-mail), password = API key, host = API base URL
 (empty for Octopush itself). Extras: ``timeout``, ``max_retries`` and ``retry_backoff``, and the defaults of
-:data:`DEFAULT_PARAMETERS` that every call on this connection sends unless a task gives its
-own value. This module imports neither Airflow nor ``requests`` at import time, so the
+:data:`DEFAULT_PARAMETERS` (and, for SMS, :data:`SMS_DEFAULTS`) that every call on this connection sends
+unless a task gives its own value. This module imports neither Airflow nor ``requests`` at import time, so the
 provider info can use it cheaply.
 """
 
@@ -27,6 +27,9 @@ RETRY_BACKOFF_LIMIT = 60.0
 # Call parameters a connection may set once for every task using it (a task's own value wins): a staging
 # connection with simulation_mode on makes every DAG safe to try.
 DEFAULT_PARAMETERS = ("sender", "voice_language", "voice_gender", "purpose", "simulation_mode")
+# The SMS's own defaults, by extra, and the parameter each fills: an SMS sender is a name (a voice one is often a
+# number), and the type has no default but this one. For an SMS, sms_sender wins over sender.
+SMS_DEFAULTS = {"sms_sender": "sender", "sms_type": "type"}
 # The secret in the receiver's URL (``secrets.token_urlsafe(32)`` makes one): long enough not to be guessed,
 # only characters that need no escaping in a URL path.
 CALLBACK_SECRET_RULE = (
@@ -133,14 +136,18 @@ def _seconds(conn_id: str, extra: dict[str, Any], name: str, default: float) -> 
 def _defaults(conn_id: str, extra: dict[str, Any]) -> dict[str, Any]:
     """The call parameters the connection sets, checked by the rules of the calls themselves."""
     from airflow_provider_octopush.exceptions import CampaignParameterError
-    from airflow_provider_octopush.rules.parameters import MESSAGE_BY_NAME
+    from airflow_provider_octopush.rules.parameters import MESSAGE_BY_NAME, SMS_MESSAGE_BY_NAME
 
+    checks = {
+        **{name: MESSAGE_BY_NAME[name] for name in DEFAULT_PARAMETERS},
+        **{name: SMS_MESSAGE_BY_NAME[parameter] for name, parameter in SMS_DEFAULTS.items()},
+    }
     defaults = {}
-    for name in DEFAULT_PARAMETERS:
+    for name, parameter in checks.items():
         if is_unset(extra.get(name)):
             continue
         try:
-            defaults[name] = MESSAGE_BY_NAME[name].normalize(extra[name])
+            defaults[name] = parameter.normalize(extra[name])
         except CampaignParameterError as err:
             raise _invalid(conn_id, f"extra {name!r}: {err.problem}; it must be {err.rule}") from None
     return defaults
@@ -161,6 +168,8 @@ UI_FIELD_BEHAVIOUR: dict[str, Any] = {
         "voice_language": "e.g. fr-FR",
         "voice_gender": "male or female",
         "purpose": "alert or wholesale",
+        "sms_sender": "e.g. MyShop (3 to 11 letters or digits)",
+        "sms_type": "sms_premium or sms_low_cost",
     },
 }
 
@@ -198,8 +207,10 @@ CONN_FIELDS: dict[str, Any] = {
     "voice_gender": _default("Default voice gender", "male or female."),
     "purpose": _default("Default purpose", "alert or wholesale; messages to numbers only (a list campaign has none)."),
     "simulation_mode": _default(
-        "Simulation mode", "On: Octopush simulates every call, nobody is phoned (for staging).", "boolean"
+        "Simulation mode", "On: Octopush simulates every call, nobody is phoned or texted (for staging).", "boolean"
     ),
+    "sms_sender": _default("Default SMS sender", "3 to 11 letters or digits; for SMS it wins over the sender above."),
+    "sms_type": _default("Default SMS type", "sms_premium or sms_low_cost; an SMS has no other default."),
     "callback_secret": {
         "label": "Callback secret",
         "description": (

@@ -139,3 +139,11 @@ def test_default_parameters_are_checked_by_the_calls_rules() -> None:
         OctopushConnectionError, match="extra 'voice_gender': 'robot' is not allowed; it must be one of"
     ):
         settings(voice_gender="robot")
+    assert settings(sms_type="SMS_Low_Cost", sms_sender="MyShop").defaults == {
+        "sms_type": "sms_low_cost",
+        "sms_sender": "MyShop",
+    }
+    with pytest.raises(OctopushConnectionError, match="extra 'sms_sender': 'My Shop' does not match"):
+        settings(sms_sender="My Shop")
+    with pytest.raises(OctopushConnectionError, match="extra 'sms_type': 'sms_vocal' is not allowed"):
+        settings(sms_type="sms_vocal")

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 import requests
-from conftest import API_KEY, LOGIN
+from conftest import API_KEY, LOGIN, connection_json
 
 from airflow_provider_octopush.api.answers import ticket_from
 from airflow_provider_octopush.exceptions import CampaignParameterError, OctopushDuplicateRequestError
@@ -89,3 +89,20 @@ def test_the_sandbox_refuses_what_the_hook_refuses(octopush_conn: Sandbox) -> No
     )
     assert answer.status_code == 400 and answer.json()["code"] == 121
     assert octopush_conn.sms() == []
+
+
+def test_the_connections_sms_sender_and_type_fill_what_the_task_leaves_out(
+    octopush_conn: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """sms_sender wins over the voice sender for an SMS; the task's own values win over both."""
+    extra = {"sender": "33612345678", "sms_sender": "MyShop", "sms_type": "sms_low_cost", "purpose": "alert"}
+    monkeypatch.setenv("AIRFLOW_CONN_OCTOPUSH_DEFAULT", connection_json(octopush_conn.url, timeout=5, **extra))
+    with OctopushHook() as hook:
+        hook.send_sms_message(recipients=["+33612345678"], text="Hi")
+        hook.send_sms_message(recipients=["+33612345678"], text="Hi", type="sms_premium", sender="Ops")
+        hook.send_voice_message(recipients=["+33612345678"], text="Hi")
+    first, second = (sms["payload"] for sms in octopush_conn.sms())
+    assert (first["sender"], first["type"], first["purpose"]) == ("MyShop", "sms_low_cost", "alert")
+    assert (second["sender"], second["type"]) == ("Ops", "sms_premium")
+    (voice,) = octopush_conn.messages()
+    assert voice["payload"]["sender"] == "33612345678" and "type" not in voice["payload"]
