@@ -300,7 +300,7 @@ FAILURES = ROOT / "test-artifacts" / "failures.txt"
 
 def pytest_run(python: Path, args: list[str], limit: float, cwd: Path = ROOT) -> int:
     """pytest in its own process group, killed (with everything it started) after ``limit`` seconds."""
-    report = ROOT / "test-artifacts" / f"junit-{os.getpid()}-{time.monotonic_ns()}.xml"
+    report = FAILURES.parent / f"junit-{os.getpid()}-{time.monotonic_ns()}.xml"
     report.parent.mkdir(exist_ok=True)
     command = [str(python), "-m", "pytest", f"--junitxml={report}", *args]
     process = subprocess.Popen(command, cwd=cwd, start_new_session=True)

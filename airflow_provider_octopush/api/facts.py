@@ -70,6 +70,7 @@ CODE_DRAFT_PENDING = 126  # a campaign already awaits validation: one at a time 
 CODE_CAMPAIGN_BEING_BUILT = 129  # not computed yet: "still computing" for a status read
 CODE_NOT_FOUND = 131  # no such campaign (or cancelled)
 CODE_ALREADY_SENT = 132
+CODE_STOP_MISSING = 121  # a marketing premium SMS to France without the mention "STOP au XXXXX"
 
 # What to do about the error codes a user can act on.
 ERROR_HINTS: dict[int, str] = {

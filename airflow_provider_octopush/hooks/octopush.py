@@ -291,7 +291,8 @@ class OctopushHook(BaseHook):
         people = _at_most_a_call(recipients, "SmsMessageOperator sends more in chunks")
         payload = self.sms_payload((person["phone_number"] for person in people), **parameters)
         length = sms_length(payload["text"])
-        self.log.info("Octopush: texting %d numbers, %s each", len(people), length.describe())
+        doing = "simulating an SMS to" if payload.get("simulation_mode") else "texting"
+        self.log.info("Octopush: %s %d numbers, %s each", doing, len(people), length.describe())
         return {**self._send_to_numbers(SMS_SEND_PATH, payload, people), "sms": length.figures()}
 
     def sms_payload(self, phone_numbers: Iterable[str], **parameters: Any) -> dict[str, Any]:

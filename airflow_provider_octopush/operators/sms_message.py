@@ -94,13 +94,12 @@ class SmsMessageOperator(MessageToNumbersOperator):
         from airflow_provider_octopush.steps.task_memory import CampaignMemory
 
         with OctopushHook(self.octopush_conn_id) as hook:
-            rendered = self._rendered(
+            rendered = recipients, base, payload = self._rendered(
                 context,
                 normalize_sms_message,
                 # the connection's defaults, then the whole message's rules over every number, before any chunk
                 lambda payload, recipients: hook.sms_payload((row["phone_number"] for row in recipients), **payload),
             )
-            recipients, base, payload = rendered
             length = sms_length(payload["text"])
             context["ti"].xcom_push(key=SMS_XCOM_KEY, value=length.figures())
             self.log.info(
@@ -111,7 +110,7 @@ class SmsMessageOperator(MessageToNumbersOperator):
             )
             memory = CampaignMemory(context, self.log)
             if self.max_cost is not None:
-                self._check_the_price(hook, payload, recipients, base, memory.messages_sent())
+                self._check_the_price(hook, payload, recipients, base, memory.messages_sent(), self.max_cost)
             return self._deliver(context, hook.send_sms_message, rendered, memory)
 
     def _check_the_price(
@@ -121,6 +120,7 @@ class SmsMessageOperator(MessageToNumbersOperator):
         recipients: list[dict[str, Any]],
         base: str,
         sent_before: dict[str, dict[str, Any]],
+        max_cost: float,
     ) -> None:
         """Octopush prices a message only when it is sent or simulated: the chunks still to send are simulated
         first (nobody texted, nothing billed), and nothing is sent above ``max_cost``."""
@@ -128,7 +128,7 @@ class SmsMessageOperator(MessageToNumbersOperator):
         from airflow_provider_octopush.steps.message_chunks import simulated_cost
 
         cost = simulated_cost(hook.send_sms_message, payload, recipients, base, sent_before)
-        if cost is None or cost > (self.max_cost or 0.0):
+        if cost is None or cost > max_cost:
             why = "Octopush gave no price in simulation mode" if cost is None else f"it would cost {cost}"
-            raise CampaignNotSent(f"The SMS was not sent: {why}, and max_cost is {self.max_cost:g}. Nobody was texted.")
+            raise CampaignNotSent(f"The SMS was not sent: {why}, and max_cost is {max_cost:g}. Nobody was texted.")
         self.log.info("Octopush prices the SMS at %s (simulation mode, nothing billed): within max_cost", cost)

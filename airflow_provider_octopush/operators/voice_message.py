@@ -85,10 +85,8 @@ class VoiceMessageOperator(MessageToNumbersOperator):
         from airflow_provider_octopush.rules.parameters import normalize_message
         from airflow_provider_octopush.steps.task_memory import CampaignMemory
 
-        rendered = self._rendered(context, normalize_message)
+        rendered = recipients, base, _ = self._rendered(context, normalize_message)
         memory = CampaignMemory(context, self.log)
-        self.log.info(
-            "Phoning %s numbers with an Octopush voice message, request_id %s.*", len(rendered[0]), rendered[1]
-        )
+        self.log.info("Phoning %s numbers with an Octopush voice message, request_id %s.*", len(recipients), base)
         with OctopushHook(self.octopush_conn_id) as hook:
             return self._deliver(context, hook.send_voice_message, rendered, memory)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from airflow_provider_octopush.api.facts import SMS_SEND_PATH
+from airflow_provider_octopush.api.facts import CODE_STOP_MISSING, SMS_SEND_PATH
 from airflow_provider_octopush.exceptions import CampaignParameterError
 from airflow_provider_octopush.rules.parameters import check_sms_content, normalize_sms_message
 from airflow_provider_octopush.rules.sms_text import sms_length
@@ -20,8 +20,6 @@ from airflow_provider_octopush.sandbox.protocol import (
 
 if TYPE_CHECKING:
     from airflow_provider_octopush.sandbox.state import SandboxState
-
-CODE_STOP_MISSING = 121  # Octopush's code for a marketing premium SMS to France without "STOP au XXXXX"
 
 
 def send_sms(state: SandboxState, request: Request) -> Answer:
