@@ -230,6 +230,11 @@ from airflow_provider_octopush.operators.voice_campaign import (
     VoiceCampaignOperator,
 )
 from airflow_provider_octopush.operators.contact_list import ContactListOperator
+from airflow_provider_octopush.operators.sms_campaign import (
+    CancelSmsCampaignOperator,
+    SendSmsCampaignOperator,
+    SmsCampaignOperator,
+)
 from airflow_provider_octopush.operators.sms_message import SmsMessageOperator
 from airflow_provider_octopush.operators.voice_message import VoiceMessageOperator
 from airflow_provider_octopush.sensors.results import VoiceResultsSensor

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_octopush.api.facts import (
+    CHANNELS,
     CODE_BAD_LOGIN,
     CODE_DUPLICATE_REQUEST,
     CODE_NOT_FOUND,
     COMPUTING,
-    CREATE_PATH,
     DELIVERY_CALLBACK_KEY,
     DUPLICATE_WORDING,
     ERROR_HINTS,
@@ -82,7 +82,7 @@ def interpret(
         after = (
             "Nothing was created twice. Find the campaign in the Octopush web interface; a list campaign is not "
             "sent until it is validated."
-            if path == CREATE_PATH
+            if path in {channel.create_path for channel in CHANNELS.values()}
             else "Nothing was sent twice."
         )
         raise OctopushDuplicateRequestError(

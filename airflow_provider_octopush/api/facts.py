@@ -1,11 +1,13 @@
 """What the Octopush API is, as this provider relies on it: paths, statuses, error codes and their remedies.
 
-Plain data, no imports: the hook, the campaign lifecycle, the trigger and the sandbox all
+Plain data, importing nothing of the provider: the hook, the campaign lifecycle, the trigger and the sandbox all
 read these names, so that a fact about Octopush is written once. Where each fact comes
 from, and what is only assumed: docs/octopush-api.md.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 DEFAULT_BASE_URL = "https://api.octopush.com/v1/public"
 
@@ -16,6 +18,10 @@ SEND_PATH = "/voice-campaign-on-list/send"
 CANCEL_PATH = "/voice-campaign-on-list/cancel"
 # The account's one campaign awaiting validation (computing or ready): 200 with its ticket and figures, 204 if none.
 DRAFT_PATH = "/voice-campaign/draft"
+SMS_CREATE_PATH = "/sms-campaign-on-list/create"
+SMS_STATUS_PATH = "/sms-campaign-on-list/status"
+SMS_SEND_CAMPAIGN_PATH = "/sms-campaign-on-list/send"
+SMS_CANCEL_PATH = "/sms-campaign-on-list/cancel"
 BALANCE_PATH = "/wallet/check-balance"
 # The account's settings, among them the URLs Octopush calls back (account-wide, not per campaign). The read's
 # answer shape is not documented beyond its keys: callbacks are looked for under "callbacks", then at the top.
@@ -45,6 +51,29 @@ LIST_NAME_MAX_LENGTH = 30  # documented for contact/create
 TAG_NAME_MAX_LENGTH = 20
 CODE_LIST_EXISTS = 302
 CODE_TOO_MANY_CONTACTS = 305
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A kind of list campaign (voice or SMS): the same lifecycle on its own endpoints.
+
+    ``draft_path``: where the account's campaign awaiting validation is shown, None where Octopush documents no
+    such lookup (SMS): there a lost ticket is found only through the task's own record, and a create refused
+    because another campaign awaits validation (126) cannot wait for its turn.
+    """
+
+    key: str  # how triggers and records name it
+    noun: str  # how messages name its campaigns: "voice campaign", "SMS campaign"
+    create_path: str
+    status_path: str
+    send_path: str
+    cancel_path: str
+    draft_path: str | None
+
+
+VOICE = Channel("voice", "voice campaign", CREATE_PATH, STATUS_PATH, SEND_PATH, CANCEL_PATH, DRAFT_PATH)
+SMS = Channel("sms", "SMS campaign", SMS_CREATE_PATH, SMS_STATUS_PATH, SMS_SEND_CAMPAIGN_PATH, SMS_CANCEL_PATH, None)
+CHANNELS = {channel.key: channel for channel in (VOICE, SMS)}
 
 # The documented statuses of a list campaign.
 COMPUTING = "under_computation"

@@ -25,7 +25,7 @@ from airflow_provider_octopush.api.facts import (
     ACCOUNT_SETTINGS_EDIT_PATH,
     ACCOUNT_SETTINGS_PATH,
     BALANCE_PATH,
-    CANCEL_PATH,
+    CHANNELS,
     CODE_ALREADY_SENT,
     CODE_DUPLICATE_REQUEST,
     CODE_LIST_EXISTS,
@@ -33,17 +33,13 @@ from airflow_provider_octopush.api.facts import (
     CONTACTS_CREATE_PATH,
     CONTACTS_DELETE_MAX,
     CONTACTS_DELETE_PATH,
-    CREATE_PATH,
     DELIVERY_CALLBACK_KEY,
     DIRECT_SEND_MAX_RECIPIENTS,
     DIRECT_SEND_PATH,
-    DRAFT_PATH,
     LIST_CREATE_PATH,
     LIST_EMPTY_PATH,
     LIST_NAME_MAX_LENGTH,
-    SEND_PATH,
     SMS_SEND_PATH,
-    STATUS_PATH,
     TAG_NAME_MAX_LENGTH,
 )
 from airflow_provider_octopush.api.retries import Answer, Failure, RequestRetries
@@ -66,10 +62,12 @@ from airflow_provider_octopush.rules.connection import (
 from airflow_provider_octopush.rules.parameters import (
     CAMPAIGN_PARAMETERS,
     MESSAGE_BY_NAME,
+    SMS_CAMPAIGN_BY_NAME,
     SMS_MESSAGE_BY_NAME,
     check_sms_content,
     normalize_campaign,
     normalize_message,
+    normalize_sms_campaign,
     normalize_sms_message,
 )
 from airflow_provider_octopush.rules.recipients import parse_list_name
@@ -98,6 +96,8 @@ class OctopushHook(BaseHook):
     :param deadline: epoch seconds by which every call must be over, retries included: each
         request's time-out shrinks to fit, and a retry that would end later is not made.
         For callers that their host kills after a while (callbacks in the DAG processor).
+    :param channel: ``"voice"`` (default) or ``"sms"``: which list campaigns the ``*_campaign`` methods
+        (create, status, send, cancel, draft) act on, like ``HttpHook``'s ``method``.
     """
 
     conn_name_attr = "octopush_conn_id"
@@ -113,8 +113,12 @@ class OctopushHook(BaseHook):
         retry_backoff: float | None = None,
         max_retry_wait: float = 60.0,
         deadline: float | None = None,
+        channel: str = "voice",
     ) -> None:
         super().__init__()
+        if channel not in CHANNELS:
+            raise CampaignParameterError("channel", f"{channel!r} is not a channel", " or ".join(map(repr, CHANNELS)))
+        self.channel = CHANNELS[channel]
         self.octopush_conn_id = octopush_conn_id
         self.retry_backoff = retry_backoff
         self.max_retry_wait = max_retry_wait
@@ -249,18 +253,24 @@ class OctopushHook(BaseHook):
         """A ``with OctopushHook(...) as hook:`` block closes the session however it ends."""
         self.close()
 
-    def create_voice_campaign_on_list(self, **parameters: Any) -> dict[str, Any]:
-        """Create (prepare) a voice campaign on a list or tag; return Octopush's parsed answer.
+    def create_campaign_on_list(self, **parameters: Any) -> dict[str, Any]:
+        """Create (prepare) a campaign of this hook's channel on a list or tag; return Octopush's parsed answer.
 
-        Takes the parameters of :data:`airflow_provider_octopush.rules.parameters.PARAMETERS`, named
-        as the API names them (``text``, ``list_name``, ``request_id``, ...); each is checked
-        first and one left at None is not sent. With a ``request_id`` a lost answer is safely
-        retried: Octopush answers code 120 instead of creating a second campaign, raised here
-        as :class:`OctopushDuplicateRequestError`. Without one, a request that may have
+        Takes the parameters of :data:`airflow_provider_octopush.rules.parameters.PARAMETERS` (voice) or
+        :data:`~airflow_provider_octopush.rules.parameters.SMS_CAMPAIGN_BY_NAME` (SMS), named as the API
+        names them (``text``, ``list_name``, ``request_id``, ...); each is checked first and one left at None
+        is not sent (an SMS's type and opt-out mention too, with :func:`check_sms_content`). With a
+        ``request_id`` a lost answer is safely retried: Octopush answers code 120 instead of creating a second
+        campaign, raised here as :class:`OctopushDuplicateRequestError`. Without one, a request that may have
         reached Octopush is never retried.
         """
-        payload = self._with_defaults(normalize_campaign(parameters), CAMPAIGN_PARAMETERS)
-        return self._request("POST", CREATE_PATH, json=payload, replay_safe="request_id" in payload)
+        if self.channel.key == "sms":
+            payload = self.sms_payload(None, **parameters)
+        else:
+            payload = self._with_defaults(normalize_campaign(parameters), CAMPAIGN_PARAMETERS)
+        return self._request("POST", self.channel.create_path, json=payload, replay_safe="request_id" in payload)
+
+    create_voice_campaign_on_list = create_campaign_on_list  # the name of 0.1 and 0.2, on a voice hook
 
     def send_voice_message(self, *, recipients: Any, **parameters: Any) -> dict[str, Any]:
         """Phone ``recipients`` (1 to 500) straight away, or at ``send_at``: no list, no validation step.
@@ -295,14 +305,16 @@ class OctopushHook(BaseHook):
         self.log.info("Octopush: %s %d numbers, %s each", doing, len(people), length.describe())
         return {**self._send_to_numbers(SMS_SEND_PATH, payload, people), "sms": length.figures()}
 
-    def sms_payload(self, phone_numbers: Iterable[str], **parameters: Any) -> dict[str, Any]:
-        """What an SMS to ``phone_numbers`` sends: every parameter checked, the connection's defaults added, and
-        the rules of the whole message (:func:`~airflow_provider_octopush.rules.parameters.check_sms_content`)
+    def sms_payload(self, phone_numbers: Iterable[str] | None, **parameters: Any) -> dict[str, Any]:
+        """What an SMS to ``phone_numbers`` (None: an SMS campaign on a list or tag) sends: every parameter
+        checked, the connection's defaults added (the SMS's own, ``sms_sender`` and ``sms_type``, first), and the
+        rules of the whole message (:func:`~airflow_provider_octopush.rules.parameters.check_sms_content`)
         checked over every number, so that a message in chunks is refused before its first one goes out."""
-        given = normalize_sms_message(parameters)
-        defaults = self.settings.defaults  # the SMS's own (sms_sender, sms_type) first, then the shared ones
+        on_list = phone_numbers is None
+        given = normalize_sms_campaign(parameters) if on_list else normalize_sms_message(parameters)
+        defaults = self.settings.defaults
         own = {sent: defaults[name] for name, sent in SMS_DEFAULTS.items() if name in defaults and sent not in given}
-        payload = self._with_defaults({**own, **given}, SMS_MESSAGE_BY_NAME)
+        payload = self._with_defaults({**own, **given}, SMS_CAMPAIGN_BY_NAME if on_list else SMS_MESSAGE_BY_NAME)
         check_sms_content(payload, phone_numbers)
         return payload
 
@@ -409,74 +421,90 @@ class OctopushHook(BaseHook):
         params = {"product_name": product_name, "country_code": country_code} if product_name else None
         return self._request("GET", BALANCE_PATH, params=params, replay_safe=True)
 
-    def get_voice_campaign_status(self, ticket_number: str) -> dict[str, Any]:
+    def get_campaign_status(self, ticket_number: str) -> dict[str, Any]:
         """The campaign's status and figures (``number_of_contacts``, ``cost``, ``estimated_duration``).
 
-        While the campaign is being built Octopush answers HTTP 400 (documented for the voice
-        status; the code, 129 in the general table, is not): any 400 other than 131 ("not
-        found") is "still computing", returned as ``{"status": "under_computation", ...}``.
+        While the campaign is being built Octopush answers HTTP 400 (documented for the SMS status; the code,
+        129 in the general table, is not): any 400 other than 131 ("not found") is "still computing",
+        returned as ``{"status": "under_computation", ...}``.
         """
+        params = {"ticket_number": ticket_number}
         try:
-            return self._request("GET", STATUS_PATH, params={"ticket_number": ticket_number}, replay_safe=True)
+            return self._request("GET", self.channel.status_path, params=params, replay_safe=True)
         except OctopushApiError as err:
             return still_computing(err)
 
-    async def aget_voice_campaign_status(self, ticket_number: str) -> dict[str, Any]:
-        """:meth:`get_voice_campaign_status` for triggers: non-blocking, one kept-alive client per hook."""
+    async def aget_campaign_status(self, ticket_number: str) -> dict[str, Any]:
+        """:meth:`get_campaign_status` for triggers: non-blocking, one kept-alive client per hook."""
+        params = {"ticket_number": ticket_number}
         try:
-            return await self._arequest("GET", STATUS_PATH, params={"ticket_number": ticket_number}, replay_safe=True)
+            return await self._arequest("GET", self.channel.status_path, params=params, replay_safe=True)
         except OctopushApiError as err:
             return still_computing(err)
 
-    def get_voice_campaign_draft(self) -> dict[str, Any] | None:
+    def get_campaign_draft(self) -> dict[str, Any] | None:
         """The account's campaign awaiting validation (``ticket_number``, ``status``, ``number_of_contacts``,
         ``total_cost``, ...), or None when there is none (Octopush answers 204, or a body without a ticket).
 
-        Octopush holds one such draft per account, so this finds a campaign whose ticket was lost.
+        Octopush holds one such draft per account, so this finds a campaign whose ticket was lost. For a
+        channel without a documented draft lookup (SMS), no call is made: :class:`CampaignParameterError`.
         """
-        answer = self._request("GET", DRAFT_PATH, replay_safe=True)
+        answer = self._request("GET", self._draft_path(), replay_safe=True)
         return answer if ticket_in(answer) else None
 
-    async def aget_voice_campaign_draft(self) -> dict[str, Any] | None:
-        """:meth:`get_voice_campaign_draft` for triggers (a deferred wait for the account's turn)."""
-        answer = await self._arequest("GET", DRAFT_PATH, replay_safe=True)
+    async def aget_campaign_draft(self) -> dict[str, Any] | None:
+        """:meth:`get_campaign_draft` for triggers (a deferred wait for the account's turn)."""
+        answer = await self._arequest("GET", self._draft_path(), replay_safe=True)
         return answer if ticket_in(answer) else None
 
-    def send_voice_campaign(self, ticket_number: str) -> dict[str, Any]:
-        """Validate the campaign: Octopush starts calling. Returns its answer (``sending_date``).
+    def _draft_path(self) -> str:
+        if self.channel.draft_path is None:
+            raise CampaignParameterError(
+                "channel",
+                f"{self.channel.key!r} has no draft lookup",
+                "Octopush documents GET /voice-campaign/draft for voice campaigns only",
+            )
+        return self.channel.draft_path
 
-        Retried like a read, because a replay cannot call anybody twice: Octopush sends
+    def send_campaign(self, ticket_number: str) -> dict[str, Any]:
+        """Validate the campaign: Octopush starts calling (or texting). Returns its answer (``sending_date``).
+
+        Retried like a read, because a replay cannot reach anybody twice: Octopush sends
         only a campaign that is ``ready_to_be_sent``, and a sent one no longer is. A replay
         answered 132 ("already sent") after an attempt whose answer was lost means that
         attempt sent it: success, with ``done_by_earlier_attempt``.
         """
+        body = {"ticket_number": ticket_number}
         return self._request(
-            "POST", SEND_PATH, json={"ticket_number": ticket_number}, replay_safe=True, done_on_replay=CODE_ALREADY_SENT
+            "POST", self.channel.send_path, json=body, replay_safe=True, done_on_replay=CODE_ALREADY_SENT
         )
 
-    def cancel_voice_campaign(self, ticket_number: str) -> dict[str, Any]:
+    def cancel_campaign(self, ticket_number: str) -> dict[str, Any]:
         """Cancel a prepared campaign (not possible once sent: code 132).
 
         Retried like a read: cancelling twice cannot do harm, and a replay answered 131
         ("not found") after an attempt whose answer was lost means that attempt cancelled it.
         """
+        body = {"ticket_number": ticket_number}
         return self._request(
-            "DELETE",
-            CANCEL_PATH,
-            json={"ticket_number": ticket_number},
-            replay_safe=True,
-            done_on_replay=CODE_NOT_FOUND,
+            "DELETE", self.channel.cancel_path, json=body, replay_safe=True, done_on_replay=CODE_NOT_FOUND
         )
 
-    async def acancel_voice_campaign(self, ticket_number: str) -> dict[str, Any]:
-        """:meth:`cancel_voice_campaign` for an event loop (a trigger's ``on_kill``)."""
+    async def acancel_campaign(self, ticket_number: str) -> dict[str, Any]:
+        """:meth:`cancel_campaign` for an event loop (a trigger's ``on_kill``)."""
+        body = {"ticket_number": ticket_number}
         return await self._arequest(
-            "DELETE",
-            CANCEL_PATH,
-            json={"ticket_number": ticket_number},
-            replay_safe=True,
-            done_on_replay=CODE_NOT_FOUND,
+            "DELETE", self.channel.cancel_path, json=body, replay_safe=True, done_on_replay=CODE_NOT_FOUND
         )
+
+    # The names of 0.1 and 0.2, on a voice hook.
+    get_voice_campaign_status = get_campaign_status
+    aget_voice_campaign_status = aget_campaign_status
+    get_voice_campaign_draft = get_campaign_draft
+    aget_voice_campaign_draft = aget_campaign_draft
+    send_voice_campaign = send_campaign
+    cancel_voice_campaign = cancel_campaign
+    acancel_voice_campaign = acancel_campaign
 
     @property
     def callback_secret(self) -> str:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow.sdk import BaseOperator
 
+from airflow_provider_octopush.api.facts import CHANNELS
 from airflow_provider_octopush.rules.arguments import (
     DEFAULT_SEND_AT_GRACE,
     parse_conn_id,
@@ -26,7 +27,7 @@ from airflow_provider_octopush.rules.arguments import (
     store_arguments,
 )
 from airflow_provider_octopush.rules.connection import DEFAULT_CONN_ID
-from airflow_provider_octopush.rules.parameters import CAMPAIGN_PARAMETERS
+from airflow_provider_octopush.rules.parameters import CAMPAIGN_PARAMETERS, normalize_campaign
 
 # default_request_id is re-exported: DAGs imported it from here before the layout of 0.2.0.
 from airflow_provider_octopush.rules.request_ids import default_request_id as default_request_id
@@ -34,7 +35,7 @@ from airflow_provider_octopush.rules.templates import check_literals, has_custom
 from airflow_provider_octopush.version_compat import conf
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
     from contextlib import AbstractContextManager
     from datetime import datetime, timedelta
 
@@ -90,6 +91,9 @@ class VoiceCampaignOperator(BaseOperator):
     template_fields = CAMPAIGN_PARAMETERS
     template_ext = ()
     ui_color = "#f2e6ff"
+    channel = "voice"  # the kind of campaign: api.facts.CHANNELS
+    parameter_names = CAMPAIGN_PARAMETERS  # the API parameters it takes, all templated
+    sender_operator = "SendVoiceCampaignOperator"  # where outlets go when this task does not send
     # The arguments that are not API parameters, as __init__ stores them, checked (for type checkers).
     octopush_conn_id: str
     send_at_grace: timedelta
@@ -130,30 +134,33 @@ class VoiceCampaignOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        arguments = locals()
-        campaign = {name: arguments[name] for name in CAMPAIGN_PARAMETERS}
+        self._store_campaign(locals())
+
+    def _store_campaign(self, arguments: Mapping[str, Any]) -> None:
+        """Check and store the arguments of ``__init__`` (its ``locals()``)."""
+        campaign = {name: arguments[name] for name in self.parameter_names}
         # At DAG load, so that a bad value is an import error in the UI, never a failure after a create.
-        check_literals(campaign, custom_jinja=has_custom_jinja(kwargs.get("dag")))
+        check_literals(campaign, custom_jinja=has_custom_jinja(arguments["kwargs"].get("dag")))
         store_arguments(
             self,
             campaign,
-            octopush_conn_id=parse_conn_id(octopush_conn_id),
-            send_at_grace=parse_grace(send_at_grace),
-            on_past_send_at=parse_policy(on_past_send_at),
-            send=parse_flag("send", send),
-            max_cost=parse_limit("max_cost", max_cost),
-            max_contacts=parse_limit("max_contacts", max_contacts),
-            poll_interval=parse_seconds("poll_interval", poll_interval),
-            wait_timeout=parse_seconds("wait_timeout", wait_timeout),
-            deferrable=parse_flag("deferrable", deferrable),
+            octopush_conn_id=parse_conn_id(arguments["octopush_conn_id"]),
+            send_at_grace=parse_grace(arguments["send_at_grace"]),
+            on_past_send_at=parse_policy(arguments["on_past_send_at"]),
+            send=parse_flag("send", arguments["send"]),
+            max_cost=parse_limit("max_cost", arguments["max_cost"]),
+            max_contacts=parse_limit("max_contacts", arguments["max_contacts"]),
+            poll_interval=parse_seconds("poll_interval", arguments["poll_interval"]),
+            wait_timeout=parse_seconds("wait_timeout", arguments["wait_timeout"]),
+            deferrable=parse_flag("deferrable", arguments["deferrable"]),
         )
         if self.outlets and not self.send:
             from airflow_provider_octopush.exceptions import ArgumentError
 
             raise ArgumentError(
                 "outlets",
-                "set on a task with send=False, which succeeds having called nobody",
-                "outlets announce sent campaigns: set send=True, or put them on the SendVoiceCampaignOperator",
+                "set on a task with send=False, which succeeds having reached nobody",
+                f"outlets announce sent campaigns: set send=True, or put them on the {self.sender_operator}",
             )
 
     def execute(self, context: Context) -> str:
@@ -180,35 +187,35 @@ class VoiceCampaignOperator(BaseOperator):
         turn that resumed this task (when it began, its deadline and the limit that set it)."""
         from airflow_provider_octopush.exceptions import CampaignParameterError
         from airflow_provider_octopush.hooks.octopush import OctopushHook
-        from airflow_provider_octopush.rules.parameters import normalize_campaign
         from airflow_provider_octopush.steps.send_at import payload_for_now
         from airflow_provider_octopush.steps.task_memory import CampaignMemory
 
         ti = context["ti"]
-        params = {name: getattr(self, name) for name in CAMPAIGN_PARAMETERS}
-        try:
-            params["request_id"] = self._request_id(ti)
-            payload = payload_for_now(
-                normalize_campaign(params),
-                grace=self.send_at_grace,
-                on_past_send_at=self.on_past_send_at,
-                log=self.log,
-            )
-        except CampaignParameterError as err:  # a no-retry error: a retry renders the same values
-            err.args = (f"{err} Nothing was sent to Octopush.",)
-            raise
-        request_id = payload["request_id"]
+        params = {name: getattr(self, name) for name in self.parameter_names}
+        noun = CHANNELS[self.channel].noun
         memory = CampaignMemory(context, self.log)
-        with OctopushHook(self.octopush_conn_id) as hook:
+        with OctopushHook(self.octopush_conn_id, channel=self.channel) as hook:
+            try:
+                params["request_id"] = self._request_id(ti)
+                payload = payload_for_now(
+                    self._payload(hook, params),
+                    grace=self.send_at_grace,
+                    on_past_send_at=self.on_past_send_at,
+                    log=self.log,
+                )
+            except CampaignParameterError as err:  # a no-retry error: a retry renders the same values
+                err.args = (f"{err} Nothing was sent to Octopush.",)
+                raise
+            request_id = payload["request_id"]
             ticket = memory.ticket_for(request_id)
             remembered = ticket is not None
             response = None
             if ticket is None:
                 target = ", ".join(f"{key} {payload[key]!r}" for key in ("list_name", "tag_name") if key in payload)
-                self.log.info("Creating an Octopush voice campaign on %s, request_id %s", target, request_id)
+                self.log.info("Creating an Octopush %s on %s, request_id %s", noun, target, request_id)
                 ticket, response = self._create(hook, payload, ti, turn)
                 if response is not None:
-                    self.log.info("Octopush voice campaign created: ticket %s, request_id %s", ticket, request_id)
+                    self.log.info("Octopush %s created: ticket %s, request_id %s", noun, ticket, request_id)
             else:
                 self.log.info(
                     "Resuming Octopush campaign %s, created by an earlier try of this task (request_id %s)",
@@ -234,6 +241,10 @@ class VoiceCampaignOperator(BaseOperator):
                     self._defer(ticket, deadline, limit)
                 return self._send_when_computed(context, hook, ticket, memory, limit, deadline=deadline)
 
+    def _payload(self, hook: OctopushHook, params: dict[str, Any]) -> dict[str, Any]:
+        """The create's parameters, checked; the hook adds the connection's defaults."""
+        return normalize_campaign(params)
+
     def _create(
         self, hook: OctopushHook, payload: dict[str, Any], ti: Any, turn: tuple[float, float, str] | None
     ) -> tuple[str, dict[str, Any] | None]:
@@ -241,7 +252,7 @@ class VoiceCampaignOperator(BaseOperator):
         here, or in the triggerer when deferrable. The wait is bounded like the computation's."""
         from airflow_provider_octopush.exceptions import OctopushRejectedError, with_advice
         from airflow_provider_octopush.rules.turns import waited_too_long
-        from airflow_provider_octopush.steps.draft_recovery import create_or_recover
+        from airflow_provider_octopush.steps.draft_recovery import create_or_recover, recoverable
         from airflow_provider_octopush.steps.turns import create_in_turn, is_turn_refusal
 
         since, deadline, limit = turn or (None, *self._deadline(ti))
@@ -252,7 +263,7 @@ class VoiceCampaignOperator(BaseOperator):
         try:
             return create_or_recover(hook, payload, self.log)
         except OctopushRejectedError as err:
-            if not is_turn_refusal(err):
+            if not is_turn_refusal(err) or not recoverable(hook):  # no draft to watch: the refusal stands
                 raise
             if since is not None and time.time() >= deadline:
                 raise with_advice(err, waited_too_long(None, time.time() - since, limit)) from None
@@ -313,7 +324,13 @@ class VoiceCampaignOperator(BaseOperator):
         self.log.info("Waiting in the triggerer for Octopush to compute campaign %s", ticket)
         self.defer(
             trigger=VoiceCampaignComputedTrigger(
-                ticket, self.octopush_conn_id, self.poll_interval, deadline, cancel_on_kill=True, limit=limit
+                ticket,
+                self.octopush_conn_id,
+                self.poll_interval,
+                deadline,
+                cancel_on_kill=True,
+                limit=limit,
+                channel=self.channel,
             ),
             method_name="execute_complete",
         )
@@ -326,7 +343,7 @@ class VoiceCampaignOperator(BaseOperator):
         ticket = event["ticket_number"]
         memory = CampaignMemory(context, self.log)
         with (
-            OctopushHook(self.octopush_conn_id) as hook,
+            OctopushHook(self.octopush_conn_id, channel=self.channel) as hook,
             self._guard(hook, ticket, memory, self._request_id(context["ti"])),
         ):
             limit = event.get("limit") or f"wait_timeout={self.wait_timeout:g} s"
@@ -389,7 +406,7 @@ class VoiceCampaignOperator(BaseOperator):
         from airflow_provider_octopush.steps.campaign import cancel_quietly
 
         self._killed = True
-        with OctopushHook(self.octopush_conn_id) as hook:
+        with OctopushHook(self.octopush_conn_id, channel=self.channel) as hook:
             cancel_quietly(hook, ticket, self.log)
 
 
@@ -398,6 +415,7 @@ class _TicketOperator(BaseOperator):
 
     template_fields = ("ticket_number",)
     template_ext = ()
+    channel = "voice"  # the kind of campaign the ticket is of: api.facts.CHANNELS
 
     def __init__(self, *, ticket_number: str, octopush_conn_id: str = DEFAULT_CONN_ID, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -411,7 +429,7 @@ class _TicketOperator(BaseOperator):
         from airflow_provider_octopush.hooks.octopush import OctopushHook
 
         ticket = parse_ticket(self.ticket_number)
-        with OctopushHook(self.octopush_conn_id) as hook:
+        with OctopushHook(self.octopush_conn_id, channel=self.channel) as hook:
             return work(hook, ticket)
 
 
@@ -429,7 +447,7 @@ class SendVoiceCampaignOperator(_TicketOperator):
 
         def send(hook: OctopushHook, ticket: str) -> dict[str, Any]:
             figures = poll_status(hook, ticket).figures() if self.outlets else None  # for the asset event
-            answer = hook.send_voice_campaign(ticket)
+            answer = hook.send_campaign(ticket)
             self.log.info("%s", describe_send(ticket, answer))
             if self.outlets:
                 extra = sent_extra(ticket, figures, answer, send_at=None, knows_send_at=False)
@@ -453,7 +471,7 @@ class CancelVoiceCampaignOperator(_TicketOperator):
         from airflow_provider_octopush.steps.campaign import STILL_PENDING
 
         try:
-            self._call(lambda hook, ticket: hook.cancel_voice_campaign(ticket))
+            self._call(lambda hook, ticket: hook.cancel_campaign(ticket))
         except OctopushApiError as err:
             if err.code in (CODE_ALREADY_SENT, CODE_NOT_FOUND):  # sent, or gone: nothing is left pending
                 raise

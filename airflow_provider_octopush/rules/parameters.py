@@ -264,6 +264,17 @@ SMS_MESSAGE_PARAMETERS: tuple[Parameter, ...] = (
 SMS_MESSAGE_BY_NAME = {parameter.name: parameter for parameter in SMS_MESSAGE_PARAMETERS}
 
 
+# POST /sms-campaign-on-list/create: the SMS to numbers' parameters on a list or tag instead of numbers. Octopush
+# documents no segmentation for it: not sent.
+SMS_CAMPAIGN_BY_NAME = {
+    **{name: replace(BY_NAME[name], doc=BY_NAME[name].doc.replace("call", "text")) for name in TARGET_PARAMETERS},
+    **SMS_MESSAGE_BY_NAME,
+}
+
+
+SMS_CAMPAIGN_PARAMETERS = tuple(SMS_CAMPAIGN_BY_NAME)
+
+
 def _normalize(params: Mapping[str, Any], parameters: Mapping[str, Parameter], what: str) -> dict[str, Any]:
     """Check every parameter and return the payload to send, unset ones left out."""
     unknown = sorted(set(params) - parameters.keys())
@@ -283,7 +294,16 @@ def normalize_campaign(params: Mapping[str, Any]) -> dict[str, Any]:
     ``send_at`` comes back as a string in canonical form; whether it lies in the past is
     decided by :func:`resolve_send_at`, which needs the current time.
     """
-    payload = _normalize(params, BY_NAME, "a voice campaign")
+    return _with_target(_normalize(params, BY_NAME, "a voice campaign"))
+
+
+def normalize_sms_campaign(params: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`normalize_campaign` for an SMS campaign on a list or tag; its whole-message rules are
+    :func:`check_sms_content`'s, once the connection's defaults are merged."""
+    return _with_target(_normalize(params, SMS_CAMPAIGN_BY_NAME, "an SMS campaign"))
+
+
+def _with_target(payload: dict[str, Any]) -> dict[str, Any]:
     if not any(name in payload for name in TARGET_PARAMETERS):
         raise CampaignParameterError(*NO_TARGET)
     return payload
@@ -306,18 +326,23 @@ STOP_MENTION = "STOP au XXXXX"
 FRENCH_NUMBER_PREFIX = "+33"
 STOP_RULE = (
     f"a premium SMS with purpose wholesale (marketing, Octopush's default) to a French number must carry the "
-    f"mention {STOP_MENTION!r} exactly; for a transactional message set purpose='alert'"
+    f"mention {STOP_MENTION!r} exactly (on a list or tag, which may hold French numbers, always); for a "
+    "transactional message set purpose='alert'"
 )
 TYPE_RULE = f"set on the task or as the connection's sms_type: {one_of(SMS_TYPES)}"
 
 
-def check_sms_content(payload: Mapping[str, Any], phone_numbers: Iterable[str]) -> None:
+def check_sms_content(payload: Mapping[str, Any], phone_numbers: Iterable[str] | None) -> None:
     """The rules of a whole SMS payload (connection defaults merged): a type, and the opt-out mention where the
-    law and Octopush require it. Raises :class:`CampaignParameterError` naming the parameter."""
+    law and Octopush require it. Raises :class:`CampaignParameterError` naming the parameter.
+
+    ``phone_numbers``: None for a list or tag, whose numbers are not known here: any of them may be French, so
+    a marketing premium SMS on a list needs the mention (strict in what is sent; harmless where none is French).
+    """
     if "type" not in payload:
         raise CampaignParameterError("type", "is not set", TYPE_RULE)
     marketing = payload["type"] == "sms_premium" and payload.get("purpose", "wholesale") == "wholesale"
-    to_france = any(number.startswith(FRENCH_NUMBER_PREFIX) for number in phone_numbers)
+    to_france = phone_numbers is None or any(number.startswith(FRENCH_NUMBER_PREFIX) for number in phone_numbers)
     if marketing and to_france and STOP_MENTION not in payload["text"]:
         raise CampaignParameterError("text", f"lacks the mention {STOP_MENTION!r}", STOP_RULE)
 

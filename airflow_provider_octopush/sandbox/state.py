@@ -62,6 +62,8 @@ class Campaign:
     cancelled_at: float | None = None
     send_calls: int = 0
     contacts: int | None = None  # the list's or tag's size when the sandbox holds it, else the behaviour's
+    channel: str = "voice"  # or "sms": api.facts.CHANNELS
+    parts: int = 1  # what each contact is billed: 1 call, or the SMS parts of the text
 
     @property
     def pending(self) -> bool:
@@ -82,7 +84,7 @@ class Campaign:
         contacts = self.behaviour.contacts if self.contacts is None else self.contacts
         return {
             "number_of_contacts": contacts,
-            "cost": round(contacts * self.behaviour.cost_per_contact, 2),
+            "cost": round(contacts * self.parts * self.behaviour.cost_per_contact, 2),
             "estimated_duration": round(contacts * self.behaviour.seconds_per_contact / 60, 1),
             "status": self.status,
         }

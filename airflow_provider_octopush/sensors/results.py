@@ -91,7 +91,7 @@ class VoiceResultsSensor(BaseSensorOperator):
         if self.expected_numbers is not None:
             return Tally(ticket, expected_numbers=self._expected_numbers(self.expected_numbers))
         with OctopushHook(self.octopush_conn_id) as hook:
-            contacts = hook.get_voice_campaign_status(ticket).get("number_of_contacts")
+            contacts = hook.get_campaign_status(ticket).get("number_of_contacts")
         count = parse_limit("number_of_contacts", contacts)
         return Tally(ticket, expected_count=None if count is None else int(count))
 

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class CampaignStatus:
-    """What ``GET /voice-campaign-on-list/status`` says of a campaign."""
+    """What ``GET /voice-campaign-on-list/status`` (or its SMS twin) says of a campaign."""
 
     ticket_number: str
     status: str
@@ -77,7 +77,7 @@ class CampaignStatus:
 def poll_status(hook: OctopushHook, ticket_number: str) -> CampaignStatus:
     """The campaign's status; a campaign Octopush no longer knows (cancelled) cannot be sent: that is final."""
     try:
-        return CampaignStatus.from_response(ticket_number, hook.get_voice_campaign_status(ticket_number))
+        return CampaignStatus.from_response(ticket_number, hook.get_campaign_status(ticket_number))
     except OctopushApiError as err:
         raise as_status_error(ticket_number, err) from None
 
@@ -98,8 +98,8 @@ def as_status_error(ticket_number: str, err: Exception) -> Exception:
 
 # What a campaign left awaiting validation does, said wherever a cancel fails.
 STILL_PENDING = (
-    "cancel it in the Octopush web interface: until it is sent or cancelled, Octopush refuses every new voice "
-    "campaign on this account (code 126)"
+    "cancel it in the Octopush web interface: until it is sent or cancelled, Octopush refuses every new campaign "
+    "of its kind on this account (code 126)"
 )
 WAIT_LOG_EVERY = 60.0  # seconds: a long wait says it is still waiting, without a line per poll
 
@@ -152,7 +152,7 @@ def cancel_quietly(hook: OctopushHook, ticket_number: str, log: Logger) -> bool:
     was sent (132) cannot be cancelled, which is said plainly.
     """
     try:
-        hook.cancel_voice_campaign(ticket_number)
+        hook.cancel_campaign(ticket_number)
     except OctopushError as err:
         return cancel_refused(ticket_number, err, log)
     log.info("Octopush campaign %s cancelled", ticket_number)
@@ -240,7 +240,7 @@ def send_if_allowed(
         )
     log.info("Sending Octopush campaign %s: %s", ticket, figures)
     try:
-        return hook.send_voice_campaign(ticket)
+        return hook.send_campaign(ticket)
     except OctopushApiError as err:
         if err.code != CODE_ALREADY_SENT:
             raise

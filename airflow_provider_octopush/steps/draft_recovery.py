@@ -41,8 +41,8 @@ TIMING_WINDOW = 120.0
 
 
 def find_draft(hook: OctopushHook) -> Draft | None:
-    """The account's draft, or None."""
-    body = hook.get_voice_campaign_draft()
+    """The account's draft, or None. Not for a channel without a draft lookup (see :func:`recoverable`)."""
+    body = hook.get_campaign_draft()
     return Draft.from_response(body) if body else None
 
 
@@ -62,8 +62,15 @@ def proof_of_ownership(draft: Draft, request_id: str, *, created_ago: float | No
     return None
 
 
+def recoverable(hook: OctopushHook) -> bool:
+    """Whether the hook's channel shows the account's draft (voice), so that a lost ticket can be found."""
+    return hook.channel.draft_path is not None
+
+
 def names_request_id(hook: OctopushHook, request_id: str) -> bool:
     """Whether the account's draft answer names this request_id: then a later try can prove the campaign its own."""
+    if not recoverable(hook):
+        return False
     try:
         draft = find_draft(hook)
     except OctopushError:
@@ -83,7 +90,7 @@ def create_or_recover(hook: OctopushHook, payload: dict[str, Any], log: Logger) 
     request_id = payload["request_id"]
     started = time.monotonic()
     try:
-        response = hook.create_voice_campaign_on_list(**payload)
+        response = hook.create_campaign_on_list(**payload)
     except OctopushDuplicateRequestError as err:
         created_ago = time.monotonic() - started if err.replayed else None
         return _recover(hook, request_id, err, created_ago, log), None
@@ -98,6 +105,8 @@ def _recover(
     hook: OctopushHook, request_id: str, refusal: OctopushError, created_ago: float | None, log: Logger
 ) -> str:
     """The ticket of the draft that is provably ours; otherwise the refusal, saying what the draft is."""
+    if not recoverable(hook):
+        raise with_advice(refusal, _no_lookup(hook, duplicate=isinstance(refusal, OctopushDuplicateRequestError)))
     try:
         draft = find_draft(hook)
     except OctopushError as err:
@@ -109,6 +118,22 @@ def _recover(
         return draft.ticket_number
     duplicate = isinstance(refusal, OctopushDuplicateRequestError)
     raise with_advice(refusal, _what_to_do(draft, request_id, duplicate=duplicate)) from None
+
+
+def _no_lookup(hook: OctopushHook, *, duplicate: bool) -> str:
+    """What to do where Octopush shows no draft (SMS): the campaign is only in its web interface."""
+    noun = hook.channel.noun
+    if duplicate:
+        return (
+            f"Octopush documents no lookup of a pending {noun}, so the one this request_id created "
+            "cannot be recovered here: find it in the Octopush web interface (an earlier try's log names its "
+            "ticket), then send or cancel it there. Nothing was created twice."
+        )
+    return (
+        f"Another {noun} awaits validation on this account, and Octopush documents no lookup of it, so this task "
+        "cannot wait for its turn: send or cancel that campaign (in the Octopush web interface, or with the "
+        "ticket its task logged), then clear this task."
+    )
 
 
 def _what_to_do(draft: Draft | None, request_id: str, *, duplicate: bool) -> str:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_octopush.api.facts import CODE_DRAFT_PENDING, READY
 from airflow_provider_octopush.exceptions import OctopushRejectedError, with_advice
 from airflow_provider_octopush.rules.turns import how_to_free, next_read_in, waited_too_long
-from airflow_provider_octopush.steps.draft_recovery import create_or_recover, find_draft
+from airflow_provider_octopush.steps.draft_recovery import create_or_recover, find_draft, recoverable
 
 if TYPE_CHECKING:
     from airflow_provider_octopush.api.answers import Draft
@@ -41,7 +41,7 @@ def create_in_turn(
         try:
             return create_or_recover(hook, payload, log)
         except OctopushRejectedError as refusal:
-            if not is_turn_refusal(refusal):
+            if not is_turn_refusal(refusal) or not recoverable(hook):  # no draft to watch: the refusal stands
                 raise
             again = since is not None  # refused right after the account was seen free: read it after a pause
             since = since or time.time()

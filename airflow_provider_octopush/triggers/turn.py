@@ -105,7 +105,7 @@ class AccountFreeTrigger(BaseTrigger):
             account = _ACCOUNTS.setdefault((settings.base_url, settings.login), account)
             account.waiting[key] = self.since
             while True:
-                body = await hook.aget_voice_campaign_draft()
+                body = await hook.aget_campaign_draft()
                 draft = Draft.from_response(body) if body else None
                 now = time.time()
                 held = time.monotonic() - started < DEFERRAL_HOLD and now < self.deadline

@@ -42,6 +42,7 @@ class VoiceCampaignComputedTrigger(BaseTrigger):
         mark success, clear): for the operator that created it, not for a sensor watching it.
     :param limit: which limit set ``deadline`` (e.g. ``"execution_timeout=600 s"``), handed back in
         the event so that the resumed task can say which one ran out.
+    :param channel: ``"voice"`` or ``"sms"``: the kind of campaign (its status endpoint).
 
     The event's payload: ``{"ticket_number", "outcome": "computed" | "timeout" | "error",
     "response": <last status answer> | None, "error": <the error> | None, "limit"}``, the error as
@@ -60,8 +61,10 @@ class VoiceCampaignComputedTrigger(BaseTrigger):
         cancel_on_kill: bool = False,
         limit: str = "the deadline",
         deadline_margin: float = 0.0,
+        channel: str = "voice",
     ) -> None:
         super().__init__()
+        self.channel = channel
         self.limit = limit
         self.deadline_margin = deadline_margin
         self.ticket_number = ticket_number
@@ -81,6 +84,7 @@ class VoiceCampaignComputedTrigger(BaseTrigger):
                 "cancel_on_kill": self.cancel_on_kill,
                 "limit": self.limit,
                 "deadline_margin": self.deadline_margin,
+                "channel": self.channel,
             },
         )
 
@@ -118,14 +122,14 @@ class VoiceCampaignComputedTrigger(BaseTrigger):
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        hook = OctopushHook(self.octopush_conn_id)
+        hook = OctopushHook(self.octopush_conn_id, channel=self.channel)
         try:
             # Started by the scheduler, the ticket was rendered here, never checked by a worker.
             self.ticket_number = parse_ticket(self.ticket_number)
             deadline = self._deadline()
             await hook.aload_settings()
             while True:
-                response = await hook.aget_voice_campaign_status(self.ticket_number)
+                response = await hook.aget_campaign_status(self.ticket_number)
                 if response.get("status") != COMPUTING:
                     yield self._event("computed", response)
                     return
@@ -150,10 +154,10 @@ class VoiceCampaignComputedTrigger(BaseTrigger):
         """
         if not self.cancel_on_kill:
             return
-        hook = OctopushHook(self.octopush_conn_id)
+        hook = OctopushHook(self.octopush_conn_id, channel=self.channel)
         try:
             await hook.aload_settings()
-            await hook.acancel_voice_campaign(self.ticket_number)
+            await hook.acancel_campaign(self.ticket_number)
             self.log.info("Task killed while waiting: Octopush campaign %s cancelled", self.ticket_number)
         except Exception as err:  # logged, never raised: the kill goes on regardless
             cancel_refused(self.ticket_number, err, self.log)

@@ -295,7 +295,7 @@ def test_trigger_on_kill_that_cannot_cancel_says_what_to_do(
     asyncio.run(trigger.on_kill())
     (line,) = [line for line in capfd.readouterr().out.splitlines() if "[error" in line]
     assert "Could not cancel Octopush campaign voice_1; cancel it in the Octopush web interface" in line
-    assert "refuses every new voice campaign on this account (code 126)" in line
+    assert "refuses every new campaign of its kind on this account (code 126)" in line
 
 
 def test_a_campaign_a_person_cancelled_is_no_error(octopush_conn: Sandbox, capfd: pytest.CaptureFixture[str]) -> None:
