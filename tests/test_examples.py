@@ -140,6 +140,38 @@ def test_the_code_in_the_docs_is_the_code_the_tests_run() -> None:
 
 
 @pytest.mark.dag
+def test_sms_failure_alert_example_texts_the_on_call_numbers_once(octopush_conn: Sandbox, airflow_db: Path) -> None:
+    run = example_dag("octopush_sms_failure_alert").test()
+    assert run.state == "failed"
+    (sms,) = octopush_conn.sms()
+    assert [row["phone_number"] for row in sms["recipients"]] == ["+33612345678", "+33700000001"]
+    assert sms["payload"]["type"] == "sms_premium" and sms["payload"]["purpose"] == "alert"
+    failed = f"load_orders of octopush_sms_failure_alert failed ({run.logical_date:%Y-%m-%d})"
+    assert sms["payload"]["text"] == f"Airflow: {failed}. See the task's log."
+    assert octopush_conn.campaigns() == [] and octopush_conn.messages() == []
+
+
+@pytest.mark.dag
+@pytest.mark.parametrize(
+    ("cost_per_contact", "state", "status"), [(0.06, "success", "sent"), (1.5, "failed", "cancelled")]
+)
+def test_sms_campaign_example_texts_the_filled_list_within_its_budget(
+    octopush_conn: Sandbox, airflow_db: Path, cost_per_contact: float, state: str, status: str
+) -> None:
+    from datetime import datetime, timezone
+
+    octopush_conn.configure(computation_delay=0, cost_per_contact=cost_per_contact)
+    run = example_dag("octopush_sms_campaign_with_budget").test(logical_date=datetime(2030, 1, 1, tzinfo=timezone.utc))
+    assert run.state == state
+    members = octopush_conn.lists()["sms-deliveries-20300101"]
+    assert [row["phone_number"] for row in members] == ["+33612345678", "+33700000001"]
+    (campaign,) = octopush_conn.campaigns()
+    assert campaign["channel"] == "sms" and campaign["contacts"] == 2  # the list's two rows, 1 part each
+    assert campaign["status"] == status and campaign["send_calls"] == (1 if status == "sent" else 0)
+    assert campaign["payload"]["with_replies"] is True
+
+
+@pytest.mark.dag
 def test_rows_to_campaign_example_fills_the_list_and_calls_exactly_those_rows(
     octopush_conn: Sandbox, airflow_db: Path
 ) -> None:

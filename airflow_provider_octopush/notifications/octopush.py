@@ -25,6 +25,8 @@ from airflow_provider_octopush.rules.parameters import CAMPAIGN_PARAMETERS
 from airflow_provider_octopush.rules.templates import check_literals, holds_template, is_literal
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
     from airflow.sdk import Context
 
     from airflow_provider_octopush.hooks.octopush import OctopushHook
@@ -106,6 +108,10 @@ class OctopushVoiceNotifier(BaseNotifier):
 
     template_fields = (*NOTIFIER_PARAMETERS, "recipients", "octopush_conn_id")
     send_at = None  # a notification calls now
+    channel = "voice"  # the kind of list campaign: api.facts.CHANNELS
+    parameter_names = NOTIFIER_PARAMETERS  # the API parameters it takes, all templated
+    list_only: tuple[str, ...] = LIST_ONLY  # the arguments that go with a list or tag, not with recipients
+    list_takes_purpose = False  # Octopush's voice list create takes no purpose
     # The arguments that are not API parameters, as __init__ stores them, checked (for type checkers).
     recipients: Any
     octopush_conn_id: str
@@ -140,23 +146,29 @@ class OctopushVoiceNotifier(BaseNotifier):
         context: Context | None = None,
     ) -> None:
         super().__init__(context)  # a Deadline Alert passes its context here
-        arguments = locals()
-        campaign = {name: arguments[name] for name in NOTIFIER_PARAMETERS}
+        self._store(locals())
+
+    def _store(self, arguments: Mapping[str, Any]) -> None:
+        """Check and store the arguments of ``__init__`` (its ``locals()``)."""
+        campaign = {name: arguments[name] for name in self.parameter_names}
+        recipients, conn_id = arguments["recipients"], arguments["octopush_conn_id"]
         # When the DAG file loads: a notifier that cannot work must not wait for the failure it reports.
         check_literals(campaign, needs_target=recipients is None)
-        _check_target(arguments)
+        self._check_target(arguments)
+        max_contacts = parse_limit("max_contacts", arguments["max_contacts"])
         if recipients is not None and is_literal(recipients):
             from airflow_provider_octopush.rules.recipients import check_recipients
 
-            check_recipients(recipients, parse_limit("max_contacts", max_contacts))
+            check_recipients(recipients, max_contacts)
+        timeout, wait_timeout = arguments["timeout"], arguments["wait_timeout"]
         store_arguments(
             self,
             campaign,
             recipients=recipients,
-            octopush_conn_id=octopush_conn_id if holds_template(octopush_conn_id) else parse_conn_id(octopush_conn_id),
-            max_cost=parse_limit("max_cost", max_cost),
-            max_contacts=parse_limit("max_contacts", max_contacts),
-            poll_interval=parse_seconds("poll_interval", poll_interval),
+            octopush_conn_id=conn_id if holds_template(conn_id) else parse_conn_id(conn_id),
+            max_cost=parse_limit("max_cost", arguments["max_cost"]),
+            max_contacts=max_contacts,
+            poll_interval=parse_seconds("poll_interval", arguments["poll_interval"]),
             timeout=None if timeout is None else parse_seconds("timeout", timeout),
             wait_timeout=None if wait_timeout is None else parse_seconds("wait_timeout", wait_timeout),
         )
@@ -184,6 +196,7 @@ class OctopushVoiceNotifier(BaseNotifier):
             parse_conn_id(self.octopush_conn_id),  # rendered by now
             max_retry_wait=min(60.0, wait_timeout / 4),
             deadline=time.time() + timeout,
+            channel=self.channel,
         )
 
     def notify(self, context: Context) -> None:
@@ -209,11 +222,9 @@ class OctopushVoiceNotifier(BaseNotifier):
 
     def _create_and_send(self, context: Context, hook: OctopushHook, wait_timeout: float) -> None:
         if self.recipients is not None:
-            self._phone_numbers(context, hook)
+            self._reach_numbers(context, hook)
             return
-        from airflow_provider_octopush.rules.parameters import normalize_campaign
         from airflow_provider_octopush.rules.reading import is_unset
-        from airflow_provider_octopush.rules.warnings import doubtful_values
         from airflow_provider_octopush.steps.campaign import (
             describe_send,
             send_if_allowed,
@@ -222,12 +233,12 @@ class OctopushVoiceNotifier(BaseNotifier):
         )
         from airflow_provider_octopush.steps.turns import create_in_turn
 
-        params = {name: getattr(self, name) for name in NOTIFIER_PARAMETERS if name != "purpose"}
+        params = {name: getattr(self, name) for name in self.parameter_names}
+        if not self.list_takes_purpose:
+            del params["purpose"]
         if is_unset(params["request_id"]):
             params["request_id"] = notification_request_id(context)
-        payload = normalize_campaign(params)
-        for doubt in doubtful_values(payload):
-            self.log.warning("Octopush: %s", doubt)
+        payload = self._list_payload(hook, params)
         deadline = time.time() + wait_timeout
         limit = f"the notifier's wait_timeout={wait_timeout:g} s"
         ticket, _ = create_in_turn(
@@ -249,41 +260,57 @@ class OctopushVoiceNotifier(BaseNotifier):
             )
         self.log.info("%s (notification)", describe_send(ticket, answer))
 
-    def _phone_numbers(self, context: Context, hook: OctopushHook) -> None:
-        """A message to numbers: checked, then sent in chunks, each with its own request_id (a re-invoked
-        callback phones nobody twice); nothing to wait for or cancel."""
+    def _list_payload(self, hook: OctopushHook, params: dict[str, Any]) -> dict[str, Any]:
+        """The list campaign's create parameters, checked, with what the voice pages leave doubtful warned about."""
+        from airflow_provider_octopush.rules.parameters import normalize_campaign
+
+        return self._warned(normalize_campaign(params))
+
+    def _numbers_payload(
+        self, hook: OctopushHook, params: dict[str, Any], recipients: list[dict[str, Any]]
+    ) -> tuple[dict[str, Any], Callable[..., dict[str, Any]]]:
+        """A message to ``recipients``: its parameters, checked (and warned about), and the hook's send of one chunk."""
         from airflow_provider_octopush.rules.parameters import normalize_message
+
+        return self._warned(normalize_message(params)), hook.send_voice_message
+
+    def _warned(self, payload: dict[str, Any]) -> dict[str, Any]:
+        from airflow_provider_octopush.rules.warnings import doubtful_values
+
+        for doubt in doubtful_values(payload):
+            self.log.warning("Octopush: %s", doubt)
+        return payload
+
+    def _reach_numbers(self, context: Context, hook: OctopushHook) -> None:
+        """A message to numbers: checked, then sent in chunks, each with its own request_id (a re-invoked
+        callback reaches nobody twice); nothing to wait for or cancel."""
         from airflow_provider_octopush.rules.reading import is_unset
         from airflow_provider_octopush.rules.recipients import check_recipients
-        from airflow_provider_octopush.rules.warnings import doubtful_values
         from airflow_provider_octopush.steps.message_chunks import check_base_request_id, send_in_chunks, summary
 
         recipients = check_recipients(self.recipients, self.max_contacts)
-        params = {name: getattr(self, name) for name in NOTIFIER_PARAMETERS if name not in LIST_ONLY}
+        params = {name: getattr(self, name) for name in self.parameter_names if name not in self.list_only}
         given = params.pop("request_id")
         base = check_base_request_id(notification_request_id(context) if is_unset(given) else given)
-        payload = normalize_message(params)
-        for doubt in doubtful_values(payload):
-            self.log.warning("Octopush: %s", doubt)
-        done = summary(list(send_in_chunks(hook.send_voice_message, payload, recipients, base, log=self.log)))
-        self.log.info("Octopush notification: %s numbers phoned, tickets %s", done["recipients"], done["tickets"])
+        payload, send = self._numbers_payload(hook, params, recipients)
+        done = summary(list(send_in_chunks(send, payload, recipients, base, log=self.log)))
+        self.log.info("Octopush notification: %s numbers reached, tickets %s", done["recipients"], done["tickets"])
 
+    def _check_target(self, arguments: Mapping[str, Any]) -> None:
+        """Numbers, or a list or tag: one target, and only the arguments that apply to it."""
+        from airflow_provider_octopush.exceptions import CampaignParameterError
 
-def _check_target(arguments: dict[str, Any]) -> None:
-    """Numbers, or a list or tag: one target, and only the arguments that apply to it."""
-    from airflow_provider_octopush.exceptions import CampaignParameterError
-
-    if arguments["recipients"] is None:
-        if arguments["purpose"] is not None:
-            raise CampaignParameterError(
-                "purpose", "is set for a list campaign", "purpose goes with recipients (a list create takes none)"
-            )
-        return
-    for name in LIST_ONLY:
-        if arguments[name] is not None:
-            raise CampaignParameterError(
-                name,
-                "is set together with recipients",
-                "recipients are phoned at once: give either recipients, or list_name/tag_name (with segmentation "
-                "and max_cost)",
-            )
+        if arguments["recipients"] is None:
+            if arguments["purpose"] is not None and not self.list_takes_purpose:
+                raise CampaignParameterError(
+                    "purpose", "is set for a list campaign", "purpose goes with recipients (a list create takes none)"
+                )
+            return
+        with_list = " and ".join(name for name in self.list_only if name not in ("list_name", "tag_name"))
+        for name in self.list_only:
+            if arguments.get(name) is not None:
+                raise CampaignParameterError(
+                    name,
+                    "is set together with recipients",
+                    f"recipients are reached at once: give either recipients, or list_name/tag_name (with {with_list})",
+                )

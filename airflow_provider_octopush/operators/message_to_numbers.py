@@ -36,6 +36,7 @@ class MessageToNumbersOperator(BaseOperator):
     :class:`~airflow_provider_octopush.operators.sms_message.SmsMessageOperator` derive from it."""
 
     parameter_names: tuple[str, ...] = ()  # the API parameters the operator takes, all templated
+    channel = "voice"  # or "sms": whose rules and doubts apply
     nobody = "Nobody was reached."  # what a bad value means, said after its error
     done, does = "reached", "reaches"  # "phoned", "phones": the log of a failure says who was reached already
     template_ext = ()
@@ -89,7 +90,11 @@ class MessageToNumbersOperator(BaseOperator):
                 else parse_request_id(given)
             )
             payload = payload_for_now(
-                normalize(values), grace=self.send_at_grace, on_past_send_at=self.on_past_send_at, log=self.log
+                normalize(values),
+                grace=self.send_at_grace,
+                on_past_send_at=self.on_past_send_at,
+                log=self.log,
+                channel=self.channel,
             )
             if complete is not None:
                 payload = complete(payload, recipients)

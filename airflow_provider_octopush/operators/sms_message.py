@@ -59,6 +59,7 @@ class SmsMessageOperator(MessageToNumbersOperator):
 
     template_fields = (*SMS_PARAMETER_NAMES, "recipients")
     parameter_names = SMS_PARAMETER_NAMES
+    channel = "sms"
     nobody = "Nobody was texted."
     done, does = "texted", "texts"
     ui_color = "#dff3ff"

@@ -202,6 +202,7 @@ class VoiceCampaignOperator(BaseOperator):
                     grace=self.send_at_grace,
                     on_past_send_at=self.on_past_send_at,
                     log=self.log,
+                    channel=self.channel,
                 )
             except CampaignParameterError as err:  # a no-retry error: a retry renders the same values
                 err.args = (f"{err} Nothing was sent to Octopush.",)

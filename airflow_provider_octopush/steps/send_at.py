@@ -15,10 +15,11 @@ if TYPE_CHECKING:
 
 
 def payload_for_now(
-    payload: Mapping[str, Any], *, grace: timedelta, on_past_send_at: str, log: Logger
+    payload: Mapping[str, Any], *, grace: timedelta, on_past_send_at: str, log: Logger, channel: str
 ) -> dict[str, Any]:
     """The payload to send now: ``send_at`` checked against the clock (:func:`resolve_send_at`), what the
-    Octopush pages leave doubtful warned about. Skips the task when ``on_past_send_at`` says so."""
+    Octopush voice pages leave doubtful warned about (``channel`` "voice"; SMS has no such doubts: its
+    alphabet and sender are documented). Skips the task when ``on_past_send_at`` says so."""
     import pendulum
 
     decision = resolve_send_at(payload, now=pendulum.now("UTC"), grace=grace, on_past_send_at=on_past_send_at)
@@ -26,6 +27,7 @@ def payload_for_now(
         from airflow_provider_octopush.version_compat import AirflowSkipException
 
         raise AirflowSkipException(decision.skip_reason)
-    for doubt in filter(None, (decision.warning, *doubtful_values(decision.payload))):
+    doubts = doubtful_values(decision.payload) if channel == "voice" else []
+    for doubt in filter(None, (decision.warning, *doubts)):
         log.warning("Octopush: %s", doubt)
     return decision.payload

@@ -1,4 +1,5 @@
-"""OctopushVoiceNotifier in the hosts that run it: the DAG processor's time limit, Deadline Alerts in the triggerer."""
+"""OctopushVoiceNotifier and OctopushSmsNotifier in the hosts that run them: the DAG processor's time limit,
+Deadline Alerts in the triggerer."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from airflow_provider_octopush.notifications.octopush import (
     default_timeout,
     notification_request_id,
 )
+from airflow_provider_octopush.notifications.sms import OctopushSmsNotifier
 from airflow_provider_octopush.rules.request_ids import default_request_id
 from airflow_provider_octopush.version_compat import AIRFLOW_V_3_2_PLUS, AIRFLOW_V_3_3_PLUS
 
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from conftest import Sandbox
 
 NOTIFIER_PATH = "airflow_provider_octopush.notifications.octopush.OctopushVoiceNotifier"
+SMS_NOTIFIER_PATH = "airflow_provider_octopush.notifications.sms.OctopushSmsNotifier"
 # What a Deadline Alert's callback gets as its context (Airflow builds it in the scheduler).
 DEADLINE_CONTEXT = {
     "dag_run": {"dag_id": "nightly_load", "dag_run_id": "scheduled__2026-11-27T00:00:00+00:00"},
@@ -53,12 +56,12 @@ def test_the_default_timeout_of_a_sync_deadline_callback_follows_the_callback_li
     assert default_timeout({"reason": "task_failure"}) == 40.0  # a DAG callback: the DAG processor's limit
 
 
-def sync_deadline_callback(kwargs: dict[str, Any]) -> tuple[bool, str | None]:
+def sync_deadline_callback(kwargs: dict[str, Any], path: str = NOTIFIER_PATH) -> tuple[bool, str | None]:
     """Run the notifier as the executor runs a Deadline Alert's SyncCallback (Airflow 3.2+): by its path."""
     import structlog
 
     log = structlog.get_logger("callback")  # Airflow's own loggers are structlog's
-    data = {"path": NOTIFIER_PATH, "kwargs": kwargs}
+    data = {"path": path, "kwargs": kwargs}
     if AIRFLOW_V_3_3_PLUS:
         from airflow.sdk.execution_time.callback_supervisor import execute_callback
 
@@ -181,12 +184,12 @@ def test_a_dag_callback_and_a_task_callback_on_one_failure_get_two_request_ids()
     assert dag_key == default_request_id("nightly_load", "notify:dag", "manual__1", -1)
 
 
-def run_callback_trigger(kwargs: dict[str, Any]) -> list[dict[str, Any]]:
+def run_callback_trigger(kwargs: dict[str, Any], path: str = NOTIFIER_PATH) -> list[dict[str, Any]]:
     """Airflow's own CallbackTrigger, as the triggerer runs a Deadline Alert's AsyncCallback."""
     from airflow.triggers.callback import CallbackTrigger
 
     async def events() -> list[dict[str, Any]]:
-        trigger = CallbackTrigger(callback_path=NOTIFIER_PATH, callback_kwargs=kwargs)
+        trigger = CallbackTrigger(callback_path=path, callback_kwargs=kwargs)
         return [event.payload async for event in trigger.run()]
 
     return asyncio.run(events())
@@ -300,4 +303,79 @@ def test_a_deadline_alert_phones_numbers_from_the_triggerer(octopush_conn: Sandb
 def test_a_notifier_has_one_target_checked_when_the_dag_loads(arguments: dict[str, Any], parameter: str) -> None:
     with pytest.raises(CampaignParameterError) as info:
         OctopushVoiceNotifier(text="x", **arguments)
+    assert info.value.parameter == parameter
+
+
+def test_an_sms_notifier_texts_numbers_at_once_and_a_reinvoked_callback_texts_nobody_twice(
+    octopush_conn: Sandbox, capfd: pytest.CaptureFixture[str]
+) -> None:
+    notifier = OctopushSmsNotifier(
+        recipients="+33612345678, +33700000001",
+        text="Le chargement {{ dag_run.dag_id }} est en retard ⚠",
+        type="sms_premium",
+        purpose="alert",
+        timeout=15,
+    )
+    notifier(dict(DEADLINE_CONTEXT))
+    (sms,) = octopush_conn.sms()
+    assert [row["phone_number"] for row in sms["recipients"]] == ["+33612345678", "+33700000001"]
+    assert sms["payload"]["text"] == "Le chargement nightly_load est en retard ⚠"
+    assert sms["payload"]["type"] == "sms_premium" and sms["payload"]["purpose"] == "alert"
+    assert sms["request_id"].startswith(notification_request_id(dict(DEADLINE_CONTEXT)) + ".1.")  # type: ignore[arg-type]
+    assert octopush_conn.messages() == [] and octopush_conn.campaigns() == []
+    notifier(dict(DEADLINE_CONTEXT))
+    assert len(octopush_conn.sms()) == 1
+    assert "voice pages" not in capfd.readouterr().out  # the voice side's doubts are not an SMS's
+
+
+@pytest.mark.skipif(not AIRFLOW_V_3_2_PLUS, reason="Airflow runs Deadline Alerts through CallbackTrigger from 3.2")
+def test_a_deadline_alert_texts_numbers_from_the_triggerer(octopush_conn: Sandbox) -> None:
+    kwargs = {"recipients": ["+33612345678"], "text": "Late", "type": "sms_low_cost", "context": dict(DEADLINE_CONTEXT)}
+    assert [event["state"] for event in run_callback_trigger(kwargs, SMS_NOTIFIER_PATH)] == ["running", "success"]
+    (sms,) = octopush_conn.sms()
+    assert sms["recipients"] == [{"phone_number": "+33612345678"}]
+
+
+@pytest.mark.skipif(not AIRFLOW_V_3_2_PLUS, reason="the executor runs sync deadline callbacks from Airflow 3.2")
+def test_a_sync_deadline_callback_texts_a_list_once_within_its_budget(octopush_conn: Sandbox) -> None:
+    octopush_conn.configure(computation_delay=0.3, contacts=4, cost_per_contact=0.05)
+    kwargs = {
+        "list_name": "on-call",
+        "text": "Late: {{ dag_run.dag_id }}",
+        "type": "sms_premium",
+        "purpose": "alert",  # a list campaign's SMS takes one
+        "max_cost": 1,
+        "poll_interval": 0.2,
+        "context": dict(DEADLINE_CONTEXT),
+    }
+    assert sync_deadline_callback(kwargs, SMS_NOTIFIER_PATH) == (True, None)
+    (campaign,) = octopush_conn.campaigns()
+    assert campaign["channel"] == "sms" and campaign["status"] == "sent" and campaign["send_calls"] == 1
+    assert campaign["payload"]["text"] == "Late: nightly_load" and campaign["payload"]["purpose"] == "alert"
+    later = {**DEADLINE_CONTEXT, "deadline": {"id": "another-deadline"}}
+    ok, error = sync_deadline_callback({**kwargs, "max_cost": 0.1, "context": later}, SMS_NOTIFIER_PATH)
+    assert not ok and "exceeds max_cost 0.1" in str(error)
+    assert [campaign["status"] for campaign in octopush_conn.campaigns()] == ["sent", "cancelled"]
+
+
+def test_a_marketing_sms_alert_without_the_stop_mention_is_refused_before_any_call(octopush_conn: Sandbox) -> None:
+    notifier = OctopushSmsNotifier(list_name="on-call", text="{{ dag_run.dag_id }} failed", type="sms_premium")
+    with pytest.raises(CampaignParameterError, match="STOP au XXXXX") as info:
+        notifier(dict(DEADLINE_CONTEXT))
+    assert info.value.parameter == "text" and octopush_conn.requests() == []
+
+
+@pytest.mark.parametrize(
+    ("arguments", "parameter"),
+    [
+        ({"recipients": ["+33612345678"], "list_name": "on-call"}, "list_name"),
+        ({"recipients": ["+33612345678"], "max_cost": 5}, "max_cost"),
+        ({"list_name": "on-call", "type": "sms_vocal"}, "type"),
+        ({"recipients": ["0612345678"]}, "recipients[0].phone_number"),
+        ({}, "list_name"),
+    ],
+)
+def test_an_sms_notifier_is_checked_when_the_dag_loads(arguments: dict[str, Any], parameter: str) -> None:
+    with pytest.raises(CampaignParameterError) as info:
+        OctopushSmsNotifier(text="x", **arguments)
     assert info.value.parameter == parameter

@@ -62,6 +62,7 @@ def test_two_numbers_are_texted_with_the_connections_defaults_and_the_parts_show
     assert pushed["return_value"]["tickets"] == [sms["sms_ticket"]] and pushed["return_value"]["recipients"] == 2
     out = capfd.readouterr().out
     assert "Texting 2 numbers with an Octopush SMS, 1 SMS (UCS-2, 28 of 70 places; not in GSM 03.38: '✅')" in out
+    assert "voice pages" not in out  # the voice side's doubt about non-ASCII text is not an SMS's
 
 
 def test_more_than_500_numbers_go_in_chunks_and_a_retry_texts_only_the_rest(
