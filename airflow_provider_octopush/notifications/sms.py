@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_octopush.notifications.octopush import OctopushVoiceNotifier
 from airflow_provider_octopush.rules.connection import DEFAULT_CONN_ID
 from airflow_provider_octopush.rules.parameters import SMS_CAMPAIGN_PARAMETERS
+from airflow_provider_octopush.rules.templates import check_sms_literals
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -69,7 +70,9 @@ class OctopushSmsNotifier(OctopushVoiceNotifier):
         context: Context | None = None,
     ) -> None:
         super(OctopushVoiceNotifier, self).__init__(context)  # BaseNotifier's: the arguments are this class's
-        self._store(locals())
+        arguments = locals()
+        self._store(arguments)
+        check_sms_literals(arguments, recipients)
 
     def _list_payload(self, hook: OctopushHook, params: dict[str, Any]) -> dict[str, Any]:
         """The whole SMS, checked before the create: the connection's defaults merged, then its type and the

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_octopush.operators.sms_message import SMS_XCOM_KEY
 from airflow_provider_octopush.operators.voice_campaign import (
     DEFAULT_POLL_INTERVAL,
     DEFAULT_WAIT_TIMEOUT,
@@ -24,6 +25,7 @@ from airflow_provider_octopush.operators.voice_campaign import (
 from airflow_provider_octopush.rules.arguments import DEFAULT_SEND_AT_GRACE
 from airflow_provider_octopush.rules.connection import DEFAULT_CONN_ID
 from airflow_provider_octopush.rules.parameters import SMS_CAMPAIGN_PARAMETERS
+from airflow_provider_octopush.rules.templates import check_sms_literals, has_custom_jinja
 from airflow_provider_octopush.version_compat import conf
 
 if TYPE_CHECKING:
@@ -87,12 +89,21 @@ class SmsCampaignOperator(VoiceCampaignOperator):
         **kwargs: Any,
     ) -> None:
         super(VoiceCampaignOperator, self).__init__(**kwargs)  # BaseOperator's: the arguments are this class's
-        self._store_campaign(locals())
+        arguments = locals()
+        self._store_campaign(arguments)
+        check_sms_literals(arguments, None, custom_jinja=has_custom_jinja(kwargs.get("dag")))
 
-    def _payload(self, hook: OctopushHook, params: dict[str, Any]) -> dict[str, Any]:
+    def _payload(self, hook: OctopushHook, params: dict[str, Any], ti: Any) -> dict[str, Any]:
         """The whole SMS, checked before the create: the connection's defaults merged, then its type and the
-        opt-out mention (:meth:`OctopushHook.sms_payload`)."""
-        return hook.sms_payload(None, **params)
+        opt-out mention (:meth:`OctopushHook.sms_payload`). The parts it costs each contact go to the log and
+        to XCom ``octopush_sms`` before the create."""
+        from airflow_provider_octopush.rules.sms_text import sms_length
+
+        payload = hook.sms_payload(None, **params)
+        length = sms_length(payload["text"])
+        ti.xcom_push(key=SMS_XCOM_KEY, value=length.figures())
+        self.log.info("Octopush SMS campaign: %s for each contact", length.describe())
+        return payload
 
 
 class SendSmsCampaignOperator(SendVoiceCampaignOperator):

@@ -17,6 +17,7 @@ from airflow_provider_octopush.operators.message_to_numbers import MessageToNumb
 from airflow_provider_octopush.rules.arguments import DEFAULT_SEND_AT_GRACE, parse_limit
 from airflow_provider_octopush.rules.connection import DEFAULT_CONN_ID
 from airflow_provider_octopush.rules.parameters import SMS_MESSAGE_BY_NAME
+from airflow_provider_octopush.rules.templates import check_sms_literals, has_custom_jinja
 
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
@@ -86,7 +87,9 @@ class SmsMessageOperator(MessageToNumbersOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self._store_message(locals(), max_cost=parse_limit("max_cost", max_cost))
+        arguments = locals()
+        self._store_message(arguments, max_cost=parse_limit("max_cost", max_cost))
+        check_sms_literals(arguments, recipients, custom_jinja=has_custom_jinja(kwargs.get("dag")))
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider_octopush.hooks.octopush import OctopushHook

@@ -198,7 +198,7 @@ class VoiceCampaignOperator(BaseOperator):
             try:
                 params["request_id"] = self._request_id(ti)
                 payload = payload_for_now(
-                    self._payload(hook, params),
+                    self._payload(hook, params, ti),
                     grace=self.send_at_grace,
                     on_past_send_at=self.on_past_send_at,
                     log=self.log,
@@ -242,7 +242,7 @@ class VoiceCampaignOperator(BaseOperator):
                     self._defer(ticket, deadline, limit)
                 return self._send_when_computed(context, hook, ticket, memory, limit, deadline=deadline)
 
-    def _payload(self, hook: OctopushHook, params: dict[str, Any]) -> dict[str, Any]:
+    def _payload(self, hook: OctopushHook, params: dict[str, Any], ti: Any) -> dict[str, Any]:
         """The create's parameters, checked; the hook adds the connection's defaults."""
         return normalize_campaign(params)
 

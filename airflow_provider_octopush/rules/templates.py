@@ -7,8 +7,15 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_octopush.exceptions import CampaignParameterError
-from airflow_provider_octopush.rules.parameters import BY_NAME, MESSAGE_BY_NAME, NO_TARGET, SMS_MESSAGE_BY_NAME
+from airflow_provider_octopush.rules.parameters import (
+    BY_NAME,
+    MESSAGE_BY_NAME,
+    NO_TARGET,
+    SMS_MESSAGE_BY_NAME,
+    check_sms_content,
+)
 from airflow_provider_octopush.rules.reading import is_unset
+from airflow_provider_octopush.rules.recipients import parse_recipients
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -66,3 +73,24 @@ def check_literals(arguments: Mapping[str, Any], *, custom_jinja: bool = False, 
         BY_NAME["text"].normalize(arguments["text"])
     if needs_target and arguments.get("list_name") is None and arguments.get("tag_name") is None:
         raise CampaignParameterError(*NO_TARGET)
+
+
+_SMS_CONTENT = ("text", "type", "purpose")
+
+
+def check_sms_literals(arguments: Mapping[str, Any], recipients: object, *, custom_jinja: bool = False) -> None:
+    """At DAG load: the opt-out rule of an SMS whose text, type and purpose are all written out on the task
+    (none rendered, none left to the connection's defaults), to literal ``recipients`` or (None) a list or tag.
+    Otherwise :func:`~airflow_provider_octopush.rules.parameters.check_sms_content` decides after rendering."""
+    values = [arguments[name] for name in _SMS_CONTENT]
+    if custom_jinja or any(is_unset(value) or holds_template(value) for value in values):
+        return
+    if recipients is None:
+        phone_numbers = None
+    elif is_literal(recipients):
+        phone_numbers = [row["phone_number"] for row in parse_recipients(recipients)]
+    else:
+        return  # numbers still to render: whether one is French is not known yet
+    check_sms_content(
+        {name: SMS_MESSAGE_BY_NAME[name].normalize(arguments[name]) for name in _SMS_CONTENT}, phone_numbers
+    )

@@ -371,6 +371,8 @@ def test_a_marketing_sms_alert_without_the_stop_mention_is_refused_before_any_ca
         ({"recipients": ["+33612345678"], "list_name": "on-call"}, "list_name"),
         ({"recipients": ["+33612345678"], "max_cost": 5}, "max_cost"),
         ({"list_name": "on-call", "type": "sms_vocal"}, "type"),
+        ({"list_name": "on-call", "type": "sms_premium", "purpose": "wholesale"}, "text"),  # no STOP au XXXXX
+        ({"recipients": ["+33612345678"], "type": "sms_premium", "purpose": "wholesale"}, "text"),
         ({"recipients": ["0612345678"]}, "recipients[0].phone_number"),
         ({}, "list_name"),
     ],

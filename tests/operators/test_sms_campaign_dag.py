@@ -12,6 +12,7 @@ import pytest
 from conftest import connection_json, load_error, task_instance, xcoms
 
 from airflow_provider_octopush.api.facts import SMS
+from airflow_provider_octopush.operators.sms_message import SMS_XCOM_KEY
 from airflow_provider_octopush.operators.voice_campaign import SEND_XCOM_KEY, STATUS_XCOM_KEY
 from airflow_provider_octopush.version_compat import AIRFLOW_V_3_3_PLUS
 
@@ -56,6 +57,7 @@ def test_a_campaign_on_a_list_is_computed_and_sent_once_within_its_budget(
     }
     pushed = xcoms(run)
     assert pushed["return_value"] == campaign["ticket_number"]
+    assert pushed[SMS_XCOM_KEY] == {"encoding": "GSM 03.38", "characters": 180, "parts": 2}  # before the create
     assert pushed[STATUS_XCOM_KEY]["cost"] == 3.0  # 25 contacts, 2 parts each
     assert "sending_date" in pushed[SEND_XCOM_KEY]
     assert paths(octopush_conn) <= {SMS.create_path, SMS.status_path, SMS.send_path}  # never a voice endpoint
@@ -88,6 +90,14 @@ def test_a_bad_literal_is_a_load_error_naming_it(make_dag: Any) -> None:
     assert "type" in error and "sms_premium" in error and "sms_low_cost" in error
     error = load_error(make_dag, sms_campaign('text="Hi", type="sms_premium"'))
     assert "list_name" in error  # neither list nor tag
+
+
+def test_a_written_out_marketing_sms_without_the_stop_mention_is_a_load_error(make_dag: Any) -> None:
+    """Text, type and purpose all on the task: nothing left to render or to the connection, so the DAG file fails."""
+    marketing = 'list_name="clients", text="Promo -20%", type="sms_premium"'
+    error = load_error(make_dag, sms_campaign(f'{marketing}, purpose="wholesale"'))
+    assert "Parameter 'text'" in error and "STOP au XXXXX" in error
+    make_dag(tasks=sms_campaign(marketing))  # purpose left to the connection: decided when it runs
 
 
 def test_a_marketing_premium_sms_without_the_stop_mention_is_refused_before_any_call(

@@ -125,6 +125,14 @@ def test_a_bad_literal_fails_when_the_dag_file_loads(make_dag: Any, arguments: s
     assert message in load_error(make_dag, sms_task('["+33612345678"]', arguments))
 
 
+def test_a_written_out_marketing_sms_to_france_without_the_stop_mention_is_a_load_error(make_dag: Any) -> None:
+    marketing = 'text="Promo -20%", type="sms_premium", purpose="wholesale"'
+    error = load_error(make_dag, sms_task('["+447700900001", "+33612345678"]', marketing))
+    assert "Parameter 'text'" in error and "STOP au XXXXX" in error
+    make_dag(tasks=sms_task('["+447700900001"]', marketing))  # nobody French: no mention needed
+    make_dag(tasks=sms_task('"{{ var.value.numbers }}"', marketing))  # numbers to render: decided when it runs
+
+
 def test_a_bad_literal_number_fails_when_the_dag_file_loads(make_dag: Any) -> None:
     error = load_error(make_dag, sms_task('["+33612345678", "0612"]', f'text="Hi", {ALERT}'))
     assert "Argument 'recipients[1].phone_number'" in error
