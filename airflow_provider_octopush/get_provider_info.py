@@ -18,7 +18,12 @@ def get_provider_info() -> dict[str, Any]:
                 "integration-name": "Octopush",
                 "external-doc-url": "https://dev.octopush.com/",
                 "tags": ["service"],
-            }
+            },
+            {
+                "integration-name": "Octopush SMS",
+                "external-doc-url": "https://dev.octopush.com/",
+                "tags": ["service"],
+            },
         ],
         "hooks": [
             {"integration-name": "Octopush", "python-modules": ["airflow_provider_octopush.hooks.octopush"]},
@@ -29,8 +34,14 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "airflow_provider_octopush.operators.voice_campaign",
                     "airflow_provider_octopush.operators.voice_message",
-                    "airflow_provider_octopush.operators.sms_message",
                     "airflow_provider_octopush.operators.contact_list",
+                ],
+            },
+            {
+                "integration-name": "Octopush SMS",
+                "python-modules": [
+                    "airflow_provider_octopush.operators.sms_message",
+                    "airflow_provider_octopush.operators.sms_campaign",
                 ],
             },
         ],
@@ -53,7 +64,10 @@ def get_provider_info() -> dict[str, Any]:
                 ],
             },
         ],
-        "notifications": ["airflow_provider_octopush.notifications.octopush.OctopushVoiceNotifier"],
+        "notifications": [
+            "airflow_provider_octopush.notifications.octopush.OctopushVoiceNotifier",
+            "airflow_provider_octopush.notifications.sms.OctopushSmsNotifier",
+        ],
         # Both this key and the airflow.plugins entry point: with lazy provider discovery (Airflow's default)
         # only the entry point loads the plugin.
         "plugins": [

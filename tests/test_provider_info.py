@@ -43,6 +43,42 @@ def test_every_listed_module_and_class_imports() -> None:
         assert getattr(importlib.import_module(module), name).conn_type == conn["connection-type"]
 
 
+def test_every_operator_sensor_trigger_and_notifier_is_listed() -> None:
+    """What the package ships is what Airflow's provider listing shows: a new module (the SMS ones) is not forgotten."""
+    import importlib
+    import pkgutil
+
+    from airflow.sdk import BaseNotifier
+
+    import airflow_provider_octopush
+
+    info = get_provider_info()
+    root = Path(airflow_provider_octopush.__file__).parent
+    for section in ("operators", "sensors", "triggers"):
+        listed = {module for item in info[section] for module in item["python-modules"]}
+        shipped = {
+            f"airflow_provider_octopush.{section}.{found.name}" for found in pkgutil.iter_modules([root / section])
+        }
+        shipped.discard("airflow_provider_octopush.operators.message_to_numbers")  # a base class, not for DAGs
+        assert listed == shipped, section
+    notifiers = {
+        f"{value.__module__}.{value.__name__}"
+        for found in pkgutil.iter_modules([root / "notifications"])
+        for value in vars(importlib.import_module(f"airflow_provider_octopush.notifications.{found.name}")).values()
+        if isinstance(value, type)
+        and issubclass(value, BaseNotifier)
+        and value.__module__.startswith("airflow_provider")
+    }
+    assert set(info["notifications"]) == notifiers
+    sms = next(item for item in info["integrations"] if item["integration-name"] == "Octopush SMS")
+    assert sms["external-doc-url"].startswith("https://")
+    sms_operators = next(item for item in info["operators"] if item["integration-name"] == "Octopush SMS")
+    assert set(sms_operators["python-modules"]) == {
+        "airflow_provider_octopush.operators.sms_message",
+        "airflow_provider_octopush.operators.sms_campaign",
+    }
+
+
 def test_legacy_field_behaviour_is_the_same_definition() -> None:
     legacy = OctopushHook.get_ui_field_behaviour()
     assert legacy == {key.replace("-", "_"): value for key, value in UI_FIELD_BEHAVIOUR.items()}
@@ -109,7 +145,7 @@ def test_every_operator_and_sensor_has_its_own_colour() -> None:
         for _, cls in inspect.getmembers(importlib.import_module(module), inspect.isclass)
         if issubclass(cls, BaseOperator) and cls.__module__ == module and not cls.__name__.startswith("_")
     }
-    assert len(classes) == 8, classes
+    assert len(classes) == 11, classes
     colours = {cls.__name__: cls.ui_color for cls in classes}
     assert not {BaseOperator.ui_color, BaseSensorOperator.ui_color} & set(colours.values()), colours
     assert len(set(colours.values())) == len(colours), colours

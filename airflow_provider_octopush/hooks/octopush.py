@@ -265,7 +265,12 @@ class OctopushHook(BaseHook):
         reached Octopush is never retried.
         """
         if self.channel.key == "sms":
+            from airflow_provider_octopush.rules.sms_text import sms_length
+
             payload = self.sms_payload(None, **parameters)
+            self.log.info(
+                "Octopush: creating an SMS campaign, %s for each contact", sms_length(payload["text"]).describe()
+            )
         else:
             payload = self._with_defaults(normalize_campaign(parameters), CAMPAIGN_PARAMETERS)
         return self._request("POST", self.channel.create_path, json=payload, replay_safe="request_id" in payload)

@@ -95,14 +95,12 @@ class SmsCampaignOperator(VoiceCampaignOperator):
 
     def _payload(self, hook: OctopushHook, params: dict[str, Any], ti: Any) -> dict[str, Any]:
         """The whole SMS, checked before the create: the connection's defaults merged, then its type and the
-        opt-out mention (:meth:`OctopushHook.sms_payload`). The parts it costs each contact go to the log and
-        to XCom ``octopush_sms`` before the create."""
+        opt-out mention (:meth:`OctopushHook.sms_payload`). The parts it costs each contact go to XCom
+        ``octopush_sms`` before the create (and to the log with it, by the hook)."""
         from airflow_provider_octopush.rules.sms_text import sms_length
 
         payload = hook.sms_payload(None, **params)
-        length = sms_length(payload["text"])
-        ti.xcom_push(key=SMS_XCOM_KEY, value=length.figures())
-        self.log.info("Octopush SMS campaign: %s for each contact", length.describe())
+        ti.xcom_push(key=SMS_XCOM_KEY, value=sms_length(payload["text"]).figures())
         return payload
 
 
@@ -112,6 +110,7 @@ class SendSmsCampaignOperator(SendVoiceCampaignOperator):
     :param ticket_number: templated, e.g. ``"{{ ti.xcom_pull(task_ids='prepare') }}"``.
     """
 
+    ui_color = "#d3f0e8"  # the texts go out
     channel = "sms"
 
 
@@ -121,4 +120,5 @@ class CancelSmsCampaignOperator(CancelVoiceCampaignOperator):
     :param ticket_number: templated, e.g. ``"{{ ti.xcom_pull(task_ids='prepare') }}"``.
     """
 
+    ui_color = "#f7e0ea"  # nobody is texted
     channel = "sms"

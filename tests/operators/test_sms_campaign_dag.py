@@ -40,7 +40,7 @@ def paths(sandbox: Sandbox) -> set[str]:
 
 @pytest.mark.parametrize("deferrable", [False, True])
 def test_a_campaign_on_a_list_is_computed_and_sent_once_within_its_budget(
-    octopush_conn: Sandbox, make_dag: Any, deferrable: bool
+    octopush_conn: Sandbox, make_dag: Any, capfd: pytest.CaptureFixture[str], deferrable: bool
 ) -> None:
     octopush_conn.configure(computation_delay=1.0, contacts=25, cost_per_contact=0.06)
     run = make_dag(tasks=sms_campaign(f"{SEND}, max_cost=3.5, max_contacts=30, deferrable={deferrable}")).test()
@@ -58,6 +58,7 @@ def test_a_campaign_on_a_list_is_computed_and_sent_once_within_its_budget(
     pushed = xcoms(run)
     assert pushed["return_value"] == campaign["ticket_number"]
     assert pushed[SMS_XCOM_KEY] == {"encoding": "GSM 03.38", "characters": 180, "parts": 2}  # before the create
+    assert "creating an SMS campaign, 2 SMS (GSM 03.38, 180 of 306 places) for each contact" in capfd.readouterr().out
     assert pushed[STATUS_XCOM_KEY]["cost"] == 3.0  # 25 contacts, 2 parts each
     assert "sending_date" in pushed[SEND_XCOM_KEY]
     assert paths(octopush_conn) <= {SMS.create_path, SMS.status_path, SMS.send_path}  # never a voice endpoint

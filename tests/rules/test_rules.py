@@ -20,6 +20,9 @@ from airflow_provider_octopush.rules.parameters import (
     CAMPAIGN_PARAMETERS,
     MESSAGE_BY_NAME,
     PARAMETERS,
+    SMS_CAMPAIGN_BY_NAME,
+    SMS_MESSAGE_PARAMETERS,
+    Parameter,
     normalize_campaign,
 )
 from airflow_provider_octopush.rules.send_at import resolve_send_at
@@ -216,13 +219,21 @@ def test_the_hook_refuses_a_name_outside_the_definition() -> None:
     assert info.value.parameter == "voice_langage"
 
 
-def test_readme_table_is_the_definition() -> None:
-    """The docs' table of campaign arguments says, row by row, what PARAMETERS defines: no copy drifts."""
+@pytest.mark.parametrize(
+    ("page", "parameters"),
+    [
+        ("voice-campaign-operator.md", PARAMETERS),
+        ("sms-campaign-operator.md", tuple(SMS_CAMPAIGN_BY_NAME.values())),
+        ("sms-message-operator.md", SMS_MESSAGE_PARAMETERS),
+    ],
+)
+def test_readme_table_is_the_definition(page: str, parameters: tuple[Parameter, ...]) -> None:
+    """Each page's table of arguments says, row by row, what the one definition says: no copy drifts."""
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[2] / "docs" / "voice-campaign-operator.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "docs" / page).read_text()
     rows = {line.split("|")[1].strip(" `"): line for line in readme.splitlines() if line.startswith("| `")}
-    for parameter in PARAMETERS:
+    for parameter in parameters:
         assert rows.get(parameter.name) == f"| `{parameter.name}` | {parameter.rule} | {parameter.sent} |", (
             parameter.name
         )
