@@ -83,15 +83,27 @@ class Cell:
 CALLBACKS = "dag_level_and_a_task_level"
 APPROVAL = "approval_through_the_rest_api"  # Airflow's HITL, on every version that has it
 RECEIVER = "serves_the_receiver"  # the results receiver in each Airflow's own API server
+SMS_ALERT = "sms_failure_alert"  # the SMS example's task callback in each Airflow's own worker
 MATRIX = (
     Cell(
         "3.1.8",
         "3.10",
         "2026-03-18",
-        realstack=f"connection_form or test_button or {CALLBACKS} or {APPROVAL} or {RECEIVER}",
+        realstack=f"connection_form or test_button or {CALLBACKS} or {APPROVAL} or {RECEIVER} or {SMS_ALERT}",
     ),
-    Cell("3.2.2", "3.12", "2026-06-05", realstack=f"{CALLBACKS} or sensor_starts or {APPROVAL} or {RECEIVER}"),
-    Cell("3.4.0b2", "3.13", "2026-12-01", realstack=f"{CALLBACKS} or {APPROVAL} or {RECEIVER}", prerelease=True),
+    Cell(
+        "3.2.2",
+        "3.12",
+        "2026-06-05",
+        realstack=f"{CALLBACKS} or sensor_starts or {APPROVAL} or {RECEIVER} or {SMS_ALERT}",
+    ),
+    Cell(
+        "3.4.0b2",
+        "3.13",
+        "2026-12-01",
+        realstack=f"{CALLBACKS} or {APPROVAL} or {RECEIVER} or {SMS_ALERT}",
+        prerelease=True,
+    ),
 )
 DEFAULT = Cell("3.3.2", "3.11", "2026-11-26")
 # Not supported: the package test checks that importing the provider there fails with a clear message.

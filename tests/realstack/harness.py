@@ -305,7 +305,8 @@ def airflow_env(home: Path, port: int, sandbox: Sandbox, **settings: str) -> dic
 def stack_fixture() -> Iterator[Stack]:
     home = Path(tempfile.mkdtemp(prefix="octopush-realstack-"))
     shutil.copytree(HERE / "dags", home / "dags")
-    shutil.copy(EXAMPLES / "octopush_appointment_reminder.py", home / "dags")  # run as a user's DAG would be
+    for example in ("octopush_appointment_reminder.py", "octopush_sms_failure_alert.py"):  # as a user's DAGs are
+        shutil.copy(EXAMPLES / example, home / "dags")
     sandbox_process, sandbox = start_sandbox(home)
     port = free_port()
     env = airflow_env(

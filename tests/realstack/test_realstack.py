@@ -525,6 +525,25 @@ def test_a_missed_deadline_phones_the_on_call_list_once(stack: Stack) -> None:
     assert len(campaigns_where(stack.sandbox, list_name="on-call-deadline")) == 1
 
 
+def test_the_sms_failure_alert_example_texts_the_on_call_numbers_once_from_the_worker(stack: Stack) -> None:
+    """The example DAG as a user deploys it: its task fails in the LocalExecutor's worker, whose failure callback
+    texts the on-call numbers in one chunk, once."""
+    dag_id = "octopush_sms_failure_alert"
+    wait_for(dag_id, lambda: stack.dag_ready(dag_id), timeout=180)
+    run = stack.api("POST", f"/api/v2/dags/{dag_id}/dagRuns", {"logical_date": "2026-06-01T00:00:00+00:00"})
+    assert stack.wait_run(dag_id, run["dag_run_id"], timeout=300) == "failed"
+
+    def texted() -> list[dict]:
+        return [sms for sms in stack.sandbox.sms() if f"of {dag_id} failed" in sms["payload"]["text"]]
+
+    (sms,) = wait_for("the failure callback to text", texted, timeout=120, interval=1)
+    assert [row["phone_number"] for row in sms["recipients"]] == ["+33612345678", "+33700000001"]
+    assert sms["payload"]["text"] == f"Airflow: load_orders of {dag_id} failed (2026-06-01). See the task's log."
+    assert sms["payload"]["type"] == "sms_premium" and sms["payload"]["purpose"] == "alert"
+    sends = [r for r in stack.sandbox.requests() if r["path"].endswith("/sms-campaign/send")]
+    assert len(sends) == 1  # one call: the callback ran once, and nothing was priced or retried
+
+
 def test_the_real_api_server_serves_the_receiver_and_its_secret_reaches_no_log(stack: Stack) -> None:
     """The plugin loads under Airflow's default settings; the secret in the path is masked in the access log."""
     callbacks = f"{stack.url}/octopush/callbacks/octopush_default"
