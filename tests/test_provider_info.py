@@ -57,13 +57,13 @@ def test_every_operator_sensor_trigger_and_notifier_is_listed() -> None:
     for section in ("operators", "sensors", "triggers"):
         listed = {module for item in info[section] for module in item["python-modules"]}
         shipped = {
-            f"airflow_provider_octopush.{section}.{found.name}" for found in pkgutil.iter_modules([root / section])
+            f"airflow_provider_octopush.{section}.{found.name}" for found in pkgutil.iter_modules([str(root / section)])
         }
         shipped.discard("airflow_provider_octopush.operators.message_to_numbers")  # a base class, not for DAGs
         assert listed == shipped, section
     notifiers = {
         f"{value.__module__}.{value.__name__}"
-        for found in pkgutil.iter_modules([root / "notifications"])
+        for found in pkgutil.iter_modules([str(root / "notifications")])
         for value in vars(importlib.import_module(f"airflow_provider_octopush.notifications.{found.name}")).values()
         if isinstance(value, type)
         and issubclass(value, BaseNotifier)
