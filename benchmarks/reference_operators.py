@@ -52,3 +52,38 @@ class ElevenTemplateFieldsOperator(BaseOperator):
 
     def execute(self, context: Any) -> None:
         return None
+
+
+class SmsSignatureOperator(ElevenTemplateFieldsOperator):
+    """The floor of SmsCampaignOperator: its signature (Airflow's ``apply_defaults`` walks every named argument,
+    looking each up in the DAG's default_args) and its class depth (``BaseOperator.__setattr__`` looks a converter
+    up along the class chain for each of the ~60 attributes BaseOperator sets), its arguments stored unchecked."""
+
+    def __init__(
+        self,
+        *,
+        text: str,
+        list_name: str | None = None,
+        tag_name: str | None = None,
+        type: str | None = None,
+        sender: str | None = None,
+        send_at: str | None = None,
+        purpose: str | None = None,
+        with_replies: bool | None = None,
+        simulation_mode: bool | None = None,
+        auto_remove_blacklisted_numbers: bool | None = None,
+        request_id: str | None = None,
+        octopush_conn_id: str = "octopush_default",
+        send_at_grace: float = 300,
+        on_past_send_at: str = "fail",
+        send: bool = False,
+        max_cost: float | None = None,
+        max_contacts: int | None = None,
+        poll_interval: float = 30,
+        wait_timeout: float = 3600,
+        deferrable: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super(ElevenTemplateFieldsOperator, self).__init__(**kwargs)
+        arguments = locals()
+        vars(self).update({name: arguments[name] for name in SMS_CAMPAIGN_FIELDS})

@@ -686,17 +686,18 @@ _BAD_URL = (
 
 
 def _at_most_a_call(recipients: Any, more: str) -> list[dict[str, Any]]:
-    """The recipients of one send, checked: at most 500 (``more`` says how to send more)."""
-    from airflow_provider_octopush.rules.recipients import parse_recipients
+    """The rows of one send, checked (a chunk of recipients checked already is not checked again): at most 500
+    (``more`` says how to send more)."""
+    from airflow_provider_octopush.rules.recipients import Recipients, parse_recipients
 
-    people = parse_recipients(recipients)
+    people = recipients if isinstance(recipients, Recipients) else parse_recipients(recipients)
     if len(people) > DIRECT_SEND_MAX_RECIPIENTS:
         raise CampaignParameterError(
             "recipients",
             f"holds {len(people)} numbers",
             f"at most {DIRECT_SEND_MAX_RECIPIENTS} a call ({more})",
         )
-    return people
+    return people.rows()
 
 
 @cache

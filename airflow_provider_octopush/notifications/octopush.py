@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_octopush.hooks.octopush import OctopushHook
+    from airflow_provider_octopush.rules.recipients import Recipients
 
 # The call parameters a notifier takes: all but send_at (a notification calls now); purpose with recipients only.
 NOTIFIER_PARAMETERS = (*(name for name in CAMPAIGN_PARAMETERS if name != "send_at"), "purpose")
@@ -267,7 +268,7 @@ class OctopushVoiceNotifier(BaseNotifier):
         return self._warned(normalize_campaign(params))
 
     def _numbers_payload(
-        self, hook: OctopushHook, params: dict[str, Any], recipients: list[dict[str, Any]]
+        self, hook: OctopushHook, params: dict[str, Any], recipients: Recipients
     ) -> tuple[dict[str, Any], Callable[..., dict[str, Any]]]:
         """A message to ``recipients``: its parameters, checked (and warned about), and the hook's send of one chunk."""
         from airflow_provider_octopush.rules.parameters import normalize_message

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_octopush.hooks.octopush import OctopushHook
+    from airflow_provider_octopush.rules.recipients import Recipients
 
 # The SMS parameters a notifier takes: all but send_at (a notification texts now).
 SMS_NOTIFIER_PARAMETERS = tuple(name for name in SMS_CAMPAIGN_PARAMETERS if name != "send_at")
@@ -80,8 +81,8 @@ class OctopushSmsNotifier(OctopushVoiceNotifier):
         return hook.sms_payload(None, **params)
 
     def _numbers_payload(
-        self, hook: OctopushHook, params: dict[str, Any], recipients: list[dict[str, Any]]
+        self, hook: OctopushHook, params: dict[str, Any], recipients: Recipients
     ) -> tuple[dict[str, Any], Callable[..., dict[str, Any]]]:
         """The whole SMS over every number, checked before the first chunk, and the hook's send of one chunk."""
-        payload = hook.sms_payload((row["phone_number"] for row in recipients), **params)
+        payload = hook.sms_payload(recipients.numbers(), **params)
         return payload, hook.send_sms_message

@@ -19,7 +19,7 @@ from airflow_provider_octopush.rules.arguments import (
     parse_policy,
     store_arguments,
 )
-from airflow_provider_octopush.rules.recipients import check_recipients
+from airflow_provider_octopush.rules.recipients import Recipients, check_recipients
 from airflow_provider_octopush.rules.templates import check_literals, has_custom_jinja, is_literal
 
 if TYPE_CHECKING:
@@ -68,8 +68,8 @@ class MessageToNumbersOperator(BaseOperator):
         self,
         context: Context,
         normalize: Callable[[Mapping[str, Any]], dict[str, Any]],
-        complete: Callable[[dict[str, Any], list[dict[str, Any]]], dict[str, Any]] | None = None,
-    ) -> tuple[list[dict[str, Any]], str, dict[str, Any]]:
+        complete: Callable[[dict[str, Any], Recipients], dict[str, Any]] | None = None,
+    ) -> tuple[Recipients, str, dict[str, Any]]:
         """The rendered recipients, the request_id the chunks' keys are built on, and the payload, all checked
         before any call (``complete(payload, recipients)``: the operator's own last checks)."""
         from airflow_provider_octopush.exceptions import CampaignParameterError
@@ -107,7 +107,7 @@ class MessageToNumbersOperator(BaseOperator):
         self,
         context: Context,
         send: Callable[..., dict[str, Any]],
-        rendered: tuple[list[dict[str, Any]], str, dict[str, Any]],
+        rendered: tuple[Recipients, str, dict[str, Any]],
         memory: CampaignMemory,
     ) -> dict[str, Any]:
         """Send the :meth:`_rendered` message in chunks with ``send`` (the hook's method for the channel)."""

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_octopush.hooks.octopush import OctopushHook
+    from airflow_provider_octopush.rules.recipients import Recipients
 
 # The names of the SMS parameters (the table itself is rules.parameters.SMS_MESSAGE_PARAMETERS).
 SMS_PARAMETER_NAMES = tuple(SMS_MESSAGE_BY_NAME)
@@ -102,7 +103,7 @@ class SmsMessageOperator(MessageToNumbersOperator):
                 context,
                 normalize_sms_message,
                 # the connection's defaults, then the whole message's rules over every number, before any chunk
-                lambda payload, recipients: hook.sms_payload((row["phone_number"] for row in recipients), **payload),
+                lambda payload, recipients: hook.sms_payload(recipients.numbers(), **payload),
             )
             length = sms_length(payload["text"])
             context["ti"].xcom_push(key=SMS_XCOM_KEY, value=length.figures())
@@ -121,7 +122,7 @@ class SmsMessageOperator(MessageToNumbersOperator):
         self,
         hook: OctopushHook,
         payload: dict[str, Any],
-        recipients: list[dict[str, Any]],
+        recipients: Recipients,
         base: str,
         sent_before: dict[str, dict[str, Any]],
         max_cost: float,

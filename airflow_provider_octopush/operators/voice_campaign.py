@@ -17,12 +17,8 @@ from airflow.sdk import BaseOperator
 from airflow_provider_octopush.api.facts import CHANNELS
 from airflow_provider_octopush.rules.arguments import (
     DEFAULT_SEND_AT_GRACE,
+    campaign_arguments,
     parse_conn_id,
-    parse_flag,
-    parse_grace,
-    parse_limit,
-    parse_policy,
-    parse_seconds,
     parse_ticket,
     store_arguments,
 )
@@ -141,19 +137,7 @@ class VoiceCampaignOperator(BaseOperator):
         campaign = {name: arguments[name] for name in self.parameter_names}
         # At DAG load, so that a bad value is an import error in the UI, never a failure after a create.
         check_literals(campaign, custom_jinja=has_custom_jinja(arguments["kwargs"].get("dag")))
-        store_arguments(
-            self,
-            campaign,
-            octopush_conn_id=parse_conn_id(arguments["octopush_conn_id"]),
-            send_at_grace=parse_grace(arguments["send_at_grace"]),
-            on_past_send_at=parse_policy(arguments["on_past_send_at"]),
-            send=parse_flag("send", arguments["send"]),
-            max_cost=parse_limit("max_cost", arguments["max_cost"]),
-            max_contacts=parse_limit("max_contacts", arguments["max_contacts"]),
-            poll_interval=parse_seconds("poll_interval", arguments["poll_interval"]),
-            wait_timeout=parse_seconds("wait_timeout", arguments["wait_timeout"]),
-            deferrable=parse_flag("deferrable", arguments["deferrable"]),
-        )
+        store_arguments(self, campaign, **campaign_arguments(arguments))
         if self.outlets and not self.send:
             from airflow_provider_octopush.exceptions import ArgumentError
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_octopush.exceptions import ArgumentError, CampaignParameterError
@@ -11,7 +12,7 @@ from airflow_provider_octopush.rules.reading import describe
 from airflow_provider_octopush.rules.values import parse_bool, parse_choice, parse_number, require_str
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 PAST_SEND_AT_POLICIES = ("fail", "skip", "send_now")
 
@@ -106,6 +107,22 @@ def parse_option(name: str, value: object, choices: tuple[str, ...]) -> str:
     return parse_choice(name, value, choices, ArgumentError)
 
 
+@lru_cache(maxsize=256)
+def _campaign_arguments(*values: object) -> dict[str, Any]:
+    return {name: parse(value) for (name, parse), value in zip(_CAMPAIGN_ARGUMENTS, values, strict=True)}
+
+
+def campaign_arguments(arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """A campaign operator's own arguments (:data:`CAMPAIGN_ARGUMENT_NAMES`, from its ``__init__``'s
+    ``locals()``), checked. Cached: the tasks of a DAG file mostly repeat them, and this runs for each at every
+    parse (benchmarks/run.py); an unhashable value is checked uncached (and refused)."""
+    values = [arguments[name] for name in CAMPAIGN_ARGUMENT_NAMES]
+    try:
+        return _campaign_arguments(*values)
+    except TypeError:  # unhashable
+        return {name: parse(value) for (name, parse), value in zip(_CAMPAIGN_ARGUMENTS, values, strict=True)}
+
+
 def store_arguments(task: object, values: Mapping[str, Any], /, **checked: Any) -> None:
     """Keep an operator's, a sensor's or a notifier's arguments as its attributes, once, in ``__init__``:
     ``values`` as given (the parameters sent to Octopush, checked by the rules later or at load), the
@@ -118,3 +135,17 @@ def store_arguments(task: object, values: Mapping[str, Any], /, **checked: Any) 
     Assignments after ``__init__`` go through ``__setattr__`` as usual.
     """
     vars(task).update(values, **checked)
+
+
+_CAMPAIGN_ARGUMENTS: tuple[tuple[str, Callable[[Any], Any]], ...] = (
+    ("octopush_conn_id", parse_conn_id),
+    ("send_at_grace", parse_grace),
+    ("on_past_send_at", parse_policy),
+    ("send", lambda value: parse_flag("send", value)),
+    ("max_cost", lambda value: parse_limit("max_cost", value)),
+    ("max_contacts", lambda value: parse_limit("max_contacts", value)),
+    ("poll_interval", lambda value: parse_seconds("poll_interval", value)),
+    ("wait_timeout", lambda value: parse_seconds("wait_timeout", value)),
+    ("deferrable", lambda value: parse_flag("deferrable", value)),
+)
+CAMPAIGN_ARGUMENT_NAMES = tuple(name for name, _ in _CAMPAIGN_ARGUMENTS)

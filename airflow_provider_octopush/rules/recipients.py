@@ -14,7 +14,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, cast, overload
 
 from airflow_provider_octopush.exceptions import ArgumentError, CampaignParameterError
 from airflow_provider_octopush.rules.reading import describe
@@ -110,20 +110,110 @@ def as_rows(value: object, name: str) -> list[Any]:
     raise ArgumentError(name, f"got {type(value).__name__} {describe(value)}", RECIPIENTS_RULE)
 
 
-def parse_recipients(value: object, name: str = "recipients") -> list[dict[str, str]]:
+class Recipients(Sequence[dict[str, str]]):
+    """Recipients checked by :func:`parse_recipients`: rows as Octopush takes them, made only as they are read.
+
+    A number given alone stays the string it was (and a list given in the form sent is held, not
+    copied), so that 100 000 numbers cost no more than their list; a slice (a chunk) is again
+    checked recipients, which the hook sends without checking them twice. Made only by
+    :func:`parse_recipients`.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: list[str | dict[str, str]]) -> None:
+        self._items = items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, str]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Recipients: ...
+    def __getitem__(self, index: int | slice) -> dict[str, str] | Recipients:
+        if isinstance(index, slice):
+            return Recipients(self._items[index])
+        item = self._items[index]
+        return {"phone_number": item} if item.__class__ is str else cast("dict[str, str]", item)
+
+    def __iter__(self) -> Iterator[dict[str, str]]:
+        for item in self._items:
+            yield {"phone_number": item} if item.__class__ is str else cast("dict[str, str]", item)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking, as a list
+
+    def __repr__(self) -> str:
+        return f"Recipients({list(self)!r})"
+
+    def numbers(self) -> Iterator[str]:
+        """Each recipient's number, in order."""
+        return map(_number, self._items)
+
+    def rows(self) -> list[dict[str, str]]:
+        """The rows of one call's ``recipients``, built now."""
+        return list(self)
+
+
+def _number(item: str | Mapping[str, str]) -> str:
+    return item if item.__class__ is str else cast("Mapping[str, str]", item)["phone_number"]
+
+
+def _first_rows(items: list[Any]) -> list[Any]:
+    """``items`` without the later rows of a number given twice, in about 2 bytes a number where a set of them
+    would take 40 (and ``items`` itself when no number repeats). A first pass marks 2 bits of 16 a number (a Bloom
+    filter) and keeps the numbers whose bits were both marked already: every repeat, and about 1% that only look
+    like one, which the second pass keeps since they come once."""
+    mask = (1 << max(10, (16 * len(items)).bit_length())) - 1
+    bits = bytearray((mask >> 3) + 1)
+    suspects: set[str] = set()
+    for number in map(_number, items):
+        digest = hash(number)
+        first, second = digest & mask, (digest >> 32) & mask
+        if bits[first >> 3] >> (first & 7) & 1 and bits[second >> 3] >> (second & 7) & 1:
+            suspects.add(number)
+        else:
+            bits[first >> 3] |= 1 << (first & 7)
+            bits[second >> 3] |= 1 << (second & 7)
+    if not suspects:
+        return items
+    seen: set[str] = set()
+    kept: list[Any] | None = None  # a copy from the first row dropped
+    for index, item in enumerate(items):
+        number = _number(item)
+        if number in suspects:
+            if number in seen:
+                if kept is None:
+                    kept = items[:index]
+                continue
+            seen.add(number)
+        if kept is not None:
+            kept.append(item)
+    return items if kept is None else kept
+
+
+def parse_recipients(value: object, name: str = "recipients") -> Recipients:
     """Every recipient checked (all or none: nobody is phoned when one row is wrong), a number given twice
     kept once (its first row): phoning a person twice for one message is never meant."""
     rows = as_rows(value, name)
     if not rows:
         raise ArgumentError(name, "is empty", "at least one recipient")
-    seen: dict[str, dict[str, str]] = {}
+    checked: list[Any] = rows  # copied only when a row is not already as sent
     for index, row in enumerate(rows):
+        if row.__class__ is str and _PHONE.fullmatch(row):
+            continue
         recipient = parse_row(row, RECIPIENT_FIELDS, name, index)
-        seen.setdefault(recipient["phone_number"], recipient)
-    return list(seen.values())
+        if recipient is not row:
+            if checked is rows:
+                checked = list(rows)
+            checked[index] = recipient["phone_number"] if len(recipient) == 1 else recipient
+    return Recipients(_first_rows(checked))
 
 
-def check_recipients(recipients: object, max_recipients: float | None) -> list[dict[str, str]]:
+def check_recipients(recipients: object, max_recipients: float | None) -> Recipients:
     """Every number checked, and no more of them than ``max_recipients``: before any call."""
     people = parse_recipients(recipients)
     if max_recipients is not None and len(people) > max_recipients:
@@ -135,19 +225,19 @@ def check_recipients(recipients: object, max_recipients: float | None) -> list[d
     return people
 
 
-def chunked(rows: Sequence[Mapping[str, str]], size: int) -> Iterator[Sequence[Mapping[str, str]]]:
-    """``rows`` in consecutive slices of at most ``size``, in the given order."""
+def chunked(rows: Recipients, size: int) -> Iterator[Recipients]:
+    """``rows`` in consecutive slices of at most ``size``, in the given order, each made as it is reached."""
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
 
 
-def chunk_request_id(base: str, index: int, rows: Sequence[Mapping[str, str]]) -> str:
+def chunk_request_id(base: str, index: int, rows: Recipients) -> str:
     """The request_id of one chunk: the task's key, the chunk's place and a digest of its numbers.
 
     Replaying the chunk (a lost answer, a retry, a clear) sends the same key, which Octopush
     refuses for 24 hours (code 120); a chunk with other numbers gets another key.
     """
-    digest = hashlib.sha256("\n".join(row["phone_number"] for row in rows).encode()).hexdigest()[:12]
+    digest = hashlib.sha256("\n".join(rows.numbers()).encode()).hexdigest()[:12]
     return f"{base}.{index}.{digest}"
 
 

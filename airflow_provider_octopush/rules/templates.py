@@ -64,7 +64,7 @@ def check_literals(arguments: Mapping[str, Any], *, custom_jinja: bool = False, 
         if value is None:
             continue
         if value.__class__ is str:
-            if value == "" or custom_jinja or "{{" in value or "{%" in value or "{#" in value:
+            if not value or custom_jinja or ("{" in value and holds_template(value)):
                 continue  # rendered later: checked in execute()
         elif not isinstance(value, _LITERAL_TYPES):
             continue
@@ -82,13 +82,16 @@ def check_sms_literals(arguments: Mapping[str, Any], recipients: object, *, cust
     """At DAG load: the opt-out rule of an SMS whose text, type and purpose are all written out on the task
     (none rendered, none left to the connection's defaults), to literal ``recipients`` or (None) a list or tag.
     Otherwise :func:`~airflow_provider_octopush.rules.parameters.check_sms_content` decides after rendering."""
-    values = [arguments[name] for name in _SMS_CONTENT]
-    if custom_jinja or any(is_unset(value) or holds_template(value) for value in values):
+    if custom_jinja:
         return
+    for name in _SMS_CONTENT:  # a loop, not any(): this runs for every SMS task at every parse
+        value = arguments[name]
+        if is_unset(value) or holds_template(value):
+            return
     if recipients is None:
         phone_numbers = None
     elif is_literal(recipients):
-        phone_numbers = [row["phone_number"] for row in parse_recipients(recipients)]
+        phone_numbers = list(parse_recipients(recipients).numbers())
     else:
         return  # numbers still to render: whether one is French is not known yet
     check_sms_content(

@@ -88,7 +88,7 @@ def checked_message(
     parameters = {name: value for name, value in body.items() if name != "recipients"}
     with bad_input_refused():
         canonical = normalize(parameters)
-        recipients = parse_recipients(body.get("recipients"))
+        recipients = parse_recipients(body.get("recipients")).rows()
     if canonical != parameters or recipients != body["recipients"]:
         raise ApiError(400, 100, "a parameter or recipient is not in canonical form")
     if len(recipients) > DIRECT_SEND_MAX_RECIPIENTS:

@@ -80,7 +80,7 @@ class VoiceResultsSensor(BaseSensorOperator):
     def _expected_numbers(value: Any) -> list[str]:
         from airflow_provider_octopush.rules.recipients import parse_recipients
 
-        return [row["phone_number"] for row in parse_recipients(value, "expected_numbers")]
+        return list(parse_recipients(value, "expected_numbers").numbers())
 
     def _tally(self) -> Tally:
         """An empty tally of the rendered ticket, with who (or how many) is expected."""

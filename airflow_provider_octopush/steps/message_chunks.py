@@ -25,6 +25,7 @@ from airflow_provider_octopush.rules.recipients import chunk_request_id, chunked
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence
 
+    from airflow_provider_octopush.rules.recipients import Recipients
     from airflow_provider_octopush.steps.log import Logger
     from airflow_provider_octopush.steps.task_memory import CampaignMemory
 
@@ -43,7 +44,7 @@ def check_base_request_id(request_id: str) -> str:
     return request_id
 
 
-def chunk_result(request_id: str, rows: Sequence[Mapping[str, str]], answer: Mapping[str, Any]) -> dict[str, Any]:
+def chunk_result(request_id: str, rows: Recipients, answer: Mapping[str, Any]) -> dict[str, Any]:
     """What XCom and the memory keep of one chunk: its key, how many, the ticket and cost Octopush gave."""
     return {
         "request_id": request_id,
@@ -58,7 +59,7 @@ def chunk_result(request_id: str, rows: Sequence[Mapping[str, str]], answer: Map
 def send_in_chunks(
     send: Callable[..., dict[str, Any]],
     payload: Mapping[str, Any],
-    recipients: Sequence[Mapping[str, str]],
+    recipients: Recipients,
     base_request_id: str,
     *,
     log: Logger,
@@ -73,12 +74,12 @@ def send_in_chunks(
     records each chunk the moment it went out. A failure stops at that chunk: the ones before
     it went out, the ones after did not, and the caller still has every result yielded.
     """
-    chunks = list(chunked(recipients, DIRECT_SEND_MAX_RECIPIENTS))
-    for index, rows in enumerate(chunks, start=1):
+    count = -(-len(recipients) // DIRECT_SEND_MAX_RECIPIENTS)
+    for index, rows in enumerate(chunked(recipients, DIRECT_SEND_MAX_RECIPIENTS), start=1):
         request_id = chunk_request_id(base_request_id, index, rows)
         earlier = (sent_before or {}).get(request_id)
         if earlier is not None:
-            log.info("Octopush: chunk %s/%s (%s numbers) went out in an earlier try", index, len(chunks), len(rows))
+            log.info("Octopush: chunk %s/%s (%s numbers) went out in an earlier try", index, count, len(rows))
             yield {**earlier, "sent_before": True}
             continue
         try:
@@ -87,7 +88,7 @@ def send_in_chunks(
             log.warning(
                 "Octopush: chunk %s/%s (request_id %s) was sent by an earlier try; Octopush refused it again (120)",
                 index,
-                len(chunks),
+                count,
                 request_id,
             )
             answer = {"done_by_earlier_attempt": True}
@@ -97,7 +98,7 @@ def send_in_chunks(
         log.info(
             "Octopush: chunk %s/%s, %s numbers: %s",
             index,
-            len(chunks),
+            count,
             len(rows),
             f"ticket {result['ticket_number']}" if result["ticket_number"] else "sent before",
         )
@@ -120,7 +121,7 @@ def summary(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 def deliver(
     send: Callable[..., dict[str, Any]],
     payload: Mapping[str, Any],
-    recipients: Sequence[Mapping[str, str]],
+    recipients: Recipients,
     base_request_id: str,
     *,
     memory: CampaignMemory,
@@ -165,7 +166,7 @@ def deliver(
 def simulated_cost(
     send: Callable[..., dict[str, Any]],
     payload: Mapping[str, Any],
-    recipients: Sequence[Mapping[str, str]],
+    recipients: Recipients,
     base_request_id: str,
     sent_before: Mapping[str, dict[str, Any]],
 ) -> float | None:

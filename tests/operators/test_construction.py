@@ -53,6 +53,8 @@ def build(cls: type, **arguments: Any) -> Any:
         ({"voice_language": "klingon"}, "voice_language", "is not allowed"),
         ({"send_at": datetime(2026, 5, 1, 8, 30)}, "send_at", "naive"),
         ({"list_name": " staff"}, "list_name", "stray spaces"),
+        ({"max_cost": ["5"]}, "max_cost", "is not a number"),  # unhashable: checked past the cache
+        ({"send": True, "wait_timeout": 0}, "wait_timeout", "is not greater than 0"),  # after a good one is cached
     ],
 )
 def test_the_operator_refuses_a_bad_argument_when_built(arguments: dict, parameter: str, problem: str) -> None:

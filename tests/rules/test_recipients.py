@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from airflow_provider_octopush.exceptions import CampaignParameterError
@@ -93,7 +95,7 @@ def test_one_bad_row_refuses_them_all_naming_the_row(given: object, parameter: s
 
 
 def test_chunks_keep_the_order_and_their_keys_depend_on_place_and_numbers() -> None:
-    rows = [{"phone_number": f"+336{index:08d}"} for index in range(1201)]
+    rows = parse_recipients([{"phone_number": f"+336{index:08d}"} for index in range(1201)])
     chunks = list(chunked(rows, 500))
     assert [len(chunk) for chunk in chunks] == [500, 500, 201]
     assert [row for chunk in chunks for row in chunk] == rows
@@ -102,3 +104,35 @@ def test_chunks_keep_the_order_and_their_keys_depend_on_place_and_numbers() -> N
     assert keys == [chunk_request_id("airflow-abc", index, chunk) for index, chunk in enumerate(chunks, start=1)]
     assert keys[0].startswith("airflow-abc.1.")
     assert chunk_request_id("airflow-abc", 1, chunks[0][1:]) != keys[0]  # other numbers, another key
+
+
+def test_among_many_numbers_exactly_the_repeats_are_dropped_each_at_its_first_row() -> None:
+    """The light de-duplication (a Bloom filter, then the suspects kept at their first row) against a plain dict:
+    with 30 000 numbers about 1% only look repeated, and they must all be kept."""
+    generator = random.Random(24)
+    numbers = [f"+336{index:08d}" for index in range(30_000)]
+    given: list[object] = [*numbers, *generator.sample(numbers, 400), *generator.sample(numbers, 50)]
+    generator.shuffle(given)
+    given = [
+        {"phone_number": number, "param1": str(place)} if place % 3 else number for place, number in enumerate(given)
+    ]
+    expected: dict[str, object] = {}
+    for row in given:
+        expected.setdefault(row if isinstance(row, str) else row["phone_number"], row)
+    recipients = parse_recipients(given)
+    assert len(recipients) == 30_000
+    assert recipients == [{"phone_number": row} if isinstance(row, str) else row for row in expected.values()]
+    assert list(recipients.numbers()) == list(expected)
+
+
+def test_checked_recipients_are_rows_and_their_slices_are_checked_recipients() -> None:
+    recipients = parse_recipients(
+        ["+33612345678", {"phone_number": "+33700000001", "param1": "Ada"}, "+33 7 00 00 00 02"]
+    )
+    assert recipients[0] == {"phone_number": "+33612345678"}
+    assert recipients[-1] == {"phone_number": "+33700000002"}
+    assert recipients[1:].rows() == [
+        {"phone_number": "+33700000001", "param1": "Ada"},
+        {"phone_number": "+33700000002"},
+    ]
+    assert list(recipients[:1].numbers()) == ["+33612345678"]
