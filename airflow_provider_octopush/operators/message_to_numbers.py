@@ -19,7 +19,7 @@ from airflow_provider_octopush.rules.arguments import (
     parse_policy,
     store_arguments,
 )
-from airflow_provider_octopush.rules.recipients import Recipients, check_recipients
+from airflow_provider_octopush.rules.recipients import check_recipients
 from airflow_provider_octopush.rules.templates import check_literals, has_custom_jinja, is_literal
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from airflow.sdk import Context
 
+    from airflow_provider_octopush.rules.recipients import Recipients
     from airflow_provider_octopush.steps.task_memory import CampaignMemory
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 from functools import lru_cache
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_octopush.exceptions import ArgumentError, CampaignParameterError
@@ -107,20 +108,26 @@ def parse_option(name: str, value: object, choices: tuple[str, ...]) -> str:
     return parse_choice(name, value, choices, ArgumentError)
 
 
-@lru_cache(maxsize=256)
-def _campaign_arguments(*values: object) -> dict[str, Any]:
-    return {name: parse(value) for (name, parse), value in zip(_CAMPAIGN_ARGUMENTS, values, strict=True)}
+def _parse_campaign_arguments(*values: object) -> Mapping[str, Any]:
+    return MappingProxyType(
+        {name: parse(value) for (name, parse), value in zip(_CAMPAIGN_ARGUMENTS, values, strict=True)}
+    )
 
 
-def campaign_arguments(arguments: Mapping[str, Any]) -> dict[str, Any]:
+# typed: True equals 1 and hashes alike, and must not pass as the 1 checked before it.
+_cached_campaign_arguments = lru_cache(maxsize=256, typed=True)(_parse_campaign_arguments)
+
+
+def campaign_arguments(arguments: Mapping[str, Any]) -> Mapping[str, Any]:
     """A campaign operator's own arguments (:data:`CAMPAIGN_ARGUMENT_NAMES`, from its ``__init__``'s
-    ``locals()``), checked. Cached: the tasks of a DAG file mostly repeat them, and this runs for each at every
-    parse (benchmarks/run.py); an unhashable value is checked uncached (and refused)."""
+    ``locals()``), checked, read-only (one answer serves every task that repeats them). Cached: the tasks of a
+    DAG file mostly repeat them, and this runs for each at every parse (benchmarks/run.py); an unhashable value
+    is checked uncached (and refused)."""
     values = [arguments[name] for name in CAMPAIGN_ARGUMENT_NAMES]
     try:
-        return _campaign_arguments(*values)
+        return _cached_campaign_arguments(*values)
     except TypeError:  # unhashable
-        return {name: parse(value) for (name, parse), value in zip(_CAMPAIGN_ARGUMENTS, values, strict=True)}
+        return _parse_campaign_arguments(*values)
 
 
 def store_arguments(task: object, values: Mapping[str, Any], /, **checked: Any) -> None:

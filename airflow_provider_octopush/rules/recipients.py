@@ -134,12 +134,10 @@ class Recipients(Sequence[dict[str, str]]):
     def __getitem__(self, index: int | slice) -> dict[str, str] | Recipients:
         if isinstance(index, slice):
             return Recipients(self._items[index])
-        item = self._items[index]
-        return {"phone_number": item} if item.__class__ is str else cast("dict[str, str]", item)
+        return _row(self._items[index])
 
     def __iter__(self) -> Iterator[dict[str, str]]:
-        for item in self._items:
-            yield {"phone_number": item} if item.__class__ is str else cast("dict[str, str]", item)
+        return map(_row, self._items)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sequence) and list(self) == list(other)
@@ -156,6 +154,10 @@ class Recipients(Sequence[dict[str, str]]):
     def rows(self) -> list[dict[str, str]]:
         """The rows of one call's ``recipients``, built now."""
         return list(self)
+
+
+def _row(item: str | dict[str, str]) -> dict[str, str]:
+    return {"phone_number": item} if item.__class__ is str else cast("dict[str, str]", item)
 
 
 def _number(item: str | Mapping[str, str]) -> str:

@@ -63,6 +63,14 @@ def test_the_operator_refuses_a_bad_argument_when_built(arguments: dict, paramet
     assert info.value.parameter == parameter and "Rule:" in str(info.value)
 
 
+def test_a_value_equal_to_a_good_one_of_another_type_is_still_refused() -> None:
+    """The own arguments' check is cached per distinct set: True equals 1, and must not pass as the 1 before it."""
+    assert build(VoiceCampaignOperator, **CAMPAIGN, poll_interval=1).poll_interval == 1
+    with pytest.raises(CampaignParameterError, match="bool True is not a number") as info:
+        build(VoiceCampaignOperator, **CAMPAIGN, poll_interval=True)
+    assert info.value.parameter == "poll_interval"
+
+
 def test_numbers_read_from_variables_or_params_are_converted() -> None:
     """``max_cost="5"`` (a Variable, a params value) used to pass, then fail with a TypeError after the create."""
     task = build(VoiceCampaignOperator, **CAMPAIGN, send="true", max_cost="5", max_contacts="50", wait_timeout="600")
